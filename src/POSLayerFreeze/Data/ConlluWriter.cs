@@ -1,0 +1,63 @@
+using System.IO.Compression;
+using System.Text;
+using POSLayerFreeze.Runtime;
+
+namespace POSLayerFreeze.Data;
+
+/// <summary>
+/// Writes predictions as the gold file with only the UPOS column of each word replaced, so the CoNLL 2018 scorer
+/// and the UD validator read it against gold. Comments, multiword ranges and empty nodes pass through unchanged;
+/// output is UTF-8 without BOM, LF line endings, gzip when the path ends in .gz, and written atomically.
+/// </summary>
+public static class ConlluWriter
+{
+    public static void Write(string path, IReadOnlyList<ConlluSentence> gold, IReadOnlyList<int[]> predictedTagIdsPerSentence)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(gold);
+        ArgumentNullException.ThrowIfNull(predictedTagIdsPerSentence);
+        if (gold.Count != predictedTagIdsPerSentence.Count)
+            throw new ArgumentException($"{predictedTagIdsPerSentence.Count} predictions for {gold.Count} sentences", nameof(predictedTagIdsPerSentence));
+        for (int s = 0; s < gold.Count; s++)
+        {
+            var predicted = predictedTagIdsPerSentence[s];
+            if (predicted.Length != gold[s].Words.Count)
+                throw new ArgumentException($"sentence {s} has {gold[s].Words.Count} words but {predicted.Length} predictions", nameof(predictedTagIdsPerSentence));
+            foreach (var id in predicted)
+            {
+                if (id < 0 || id >= Upos.Count)
+                    throw new ArgumentException($"sentence {s}: tag id {id} is outside 0..{Upos.Count - 1}", nameof(predictedTagIdsPerSentence));
+            }
+        }
+
+        bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
+        AtomicFile.Write(path, stream =>
+        {
+            using var compressed = gzip ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true) : null;
+            using var writer = new StreamWriter(compressed ?? stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            for (int s = 0; s < gold.Count; s++) WriteSentence(writer, gold[s], predictedTagIdsPerSentence[s]);
+        });
+    }
+
+    private static void WriteSentence(TextWriter writer, ConlluSentence sentence, int[] predicted)
+    {
+        int nextWord = 0;
+        for (int i = 0; i < sentence.Lines.Count; i++)
+        {
+            var line = sentence.Lines[i];
+            if (nextWord < sentence.WordLineIndexes.Count && sentence.WordLineIndexes[nextWord] == i)
+            {
+                var cols = line.Split('\t');
+                cols[3] = Upos.Tags[predicted[nextWord]];
+                writer.Write(string.Join('\t', cols));
+                nextWord++;
+            }
+            else
+            {
+                writer.Write(line);
+            }
+            writer.Write('\n');
+        }
+        writer.Write('\n');
+    }
+}

@@ -1,0 +1,77 @@
+namespace POSLayerFreeze.Data;
+
+/// <summary>Where a dataset directory came from, so errors can say which setting pointed there.</summary>
+public enum DatasetSource
+{
+    DataDirOption,
+    EnvironmentVariable,
+    UserCache,
+}
+
+public sealed record LocatedDirectory(string Directory, DatasetSource Source);
+
+/// <summary>Raised when a split's file is not where the data was looked for; the message says how to fix it.</summary>
+public sealed class DatasetNotFoundException : FileNotFoundException
+{
+    public DatasetNotFoundException(string message) : base(message) { }
+    public DatasetNotFoundException() { }
+    public DatasetNotFoundException(string message, Exception innerException) : base(message, innerException) { }
+}
+
+/// <summary>
+/// Finds UD English EWT: an explicit <c>--data-dir</c> wins, then the <c>POSLF_DATA_DIR</c> environment variable,
+/// then the per-user cache that <c>poslf data fetch</c> fills (<c>$XDG_CACHE_HOME/poslayerfreeze/ud-english-ewt</c>,
+/// else <c>~/.cache/poslayerfreeze/ud-english-ewt</c>). The first one that is set is used: a wrong explicit
+/// setting is reported, not silently replaced by another location.
+/// </summary>
+public static class DatasetLocator
+{
+    public const string EnvironmentVariable = "POSLF_DATA_DIR";
+
+    public static string UserCacheDirectory(Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var xdg = environment("XDG_CACHE_HOME");
+        var root = !string.IsNullOrEmpty(xdg)
+            ? xdg
+            : Path.Combine(environment("HOME") is { Length: > 0 } home
+                ? home
+                : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(root, "poslayerfreeze", "ud-english-ewt");
+    }
+
+    public static LocatedDirectory ResolveDirectory(string? dataDir, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        if (!string.IsNullOrEmpty(dataDir)) return new(Path.GetFullPath(dataDir), DatasetSource.DataDirOption);
+        var fromEnv = environment(EnvironmentVariable);
+        if (!string.IsNullOrEmpty(fromEnv)) return new(Path.GetFullPath(fromEnv), DatasetSource.EnvironmentVariable);
+        return new(UserCacheDirectory(environment), DatasetSource.UserCache);
+    }
+
+    /// <summary>Resolves the directory and returns the split's file in it.</summary>
+    public static string Locate(string split, string? dataDir, Func<string, string?>? environment = null)
+    {
+        var located = ResolveDirectory(dataDir, environment);
+        return FindSplitFile(located.Directory, EwtDataset.Split(split), located.Source);
+    }
+
+    internal static string FindSplitFile(string directory, EwtSplit split, DatasetSource? source)
+    {
+        var plain = Path.Combine(directory, split.FileName);
+        if (File.Exists(plain)) return plain;
+        var gz = plain + ".gz";
+        if (File.Exists(gz)) return gz;
+        var from = source switch
+        {
+            DatasetSource.DataDirOption => " (given with --data-dir)",
+            DatasetSource.EnvironmentVariable => $" (from {EnvironmentVariable})",
+            DatasetSource.UserCache => " (the per-user cache)",
+            _ => "",
+        };
+        throw new DatasetNotFoundException(
+            $"UD English EWT {split.Name} split not found: neither {split.FileName} nor {split.FileName}.gz is in {directory}{from}. " +
+            $"Point --data-dir or the {EnvironmentVariable} environment variable at a folder holding the en_ewt-ud-*.conllu[.gz] files, " +
+            "or run `poslf data fetch` to download them into the per-user cache.");
+    }
+}

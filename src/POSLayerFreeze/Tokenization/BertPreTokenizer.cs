@@ -1,0 +1,96 @@
+using System.Globalization;
+using System.Text;
+
+namespace POSLayerFreeze.Tokenization;
+
+/// <summary>
+/// The part of Hugging Face's BERT pipeline that runs before WordPiece (BertNormalizer + BertPreTokenizer of the
+/// tokenizers library), applied to one pre-split word. Microsoft.ML.Tokenizers' own basic tokenization drops
+/// symbol characters (<c>$ + &lt; = &gt; ^ | ~</c>, emoji) and cannot strip accents under InvariantGlobalization,
+/// so we do this step ourselves and hand only the resulting pieces to its WordPiece model.
+/// </summary>
+internal static class BertPreTokenizer
+{
+    /// <summary>Splits <paramref name="word"/> into the pieces that WordPiece sees, in order.</summary>
+    public static List<string> Split(string word, bool lowercase)
+    {
+        var pieces = new List<string>();
+        var current = new StringBuilder();
+        var scratch = new StringBuilder();
+        foreach (var rune in word.EnumerateRunes())
+        {
+            // clean_text: NUL, U+FFFD and control/format/unassigned/private-use characters vanish.
+            if (rune.Value == 0 || rune.Value == 0xFFFD || IsControl(rune)) continue;
+            if (IsWhitespace(rune) || IsChinese(rune.Value))
+            {
+                Flush(current, pieces);
+                if (!IsWhitespace(rune)) pieces.Add(Normalize(rune, lowercase, scratch));
+                continue;
+            }
+            // Accent stripping happens before lowercasing (as in HF) and may turn one rune into several.
+            var normalized = Normalize(rune, lowercase, scratch);
+            foreach (var r in normalized.EnumerateRunes())
+            {
+                if (IsPunctuation(r))
+                {
+                    Flush(current, pieces);
+                    pieces.Add(r.ToString());
+                }
+                else if (IsWhitespace(r))
+                {
+                    Flush(current, pieces);
+                }
+                else
+                {
+                    current.Append(r.ToString());
+                }
+            }
+        }
+        Flush(current, pieces);
+        return pieces;
+    }
+
+    private static string Normalize(Rune rune, bool lowercase, StringBuilder scratch)
+    {
+        if (!lowercase) return rune.ToString();
+        scratch.Clear();
+        AccentStripping.AppendStripped(rune, scratch);
+        var stripped = scratch.ToString();
+        scratch.Clear();
+        foreach (var r in stripped.EnumerateRunes()) scratch.Append(Rune.ToLowerInvariant(r).ToString());
+        return scratch.ToString();
+    }
+
+    private static void Flush(StringBuilder current, List<string> pieces)
+    {
+        if (current.Length == 0) return;
+        pieces.Add(current.ToString());
+        current.Clear();
+    }
+
+    private static bool IsWhitespace(Rune r) => r.Value is '\t' or '\n' or '\r' || Rune.IsWhiteSpace(r);
+
+    private static bool IsControl(Rune r)
+    {
+        if (r.Value is '\t' or '\n' or '\r') return false;
+        return Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format
+            or UnicodeCategory.OtherNotAssigned or UnicodeCategory.PrivateUse;
+    }
+
+    // HF counts every ASCII non-alphanumeric printable character as punctuation, symbols included.
+    private static bool IsPunctuation(Rune r)
+    {
+        int c = r.Value;
+        if (c is (>= 33 and <= 47) or (>= 58 and <= 64) or (>= 91 and <= 96) or (>= 123 and <= 126)) return true;
+        return Rune.GetUnicodeCategory(r) is UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
+            or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation
+            or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation
+            or UnicodeCategory.OtherPunctuation;
+    }
+
+    // The CJK ideograph blocks BERT isolates as single-character words.
+    private static bool IsChinese(int c) =>
+        c is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0x20000 and <= 0x2A6DF)
+            or (>= 0x2A700 and <= 0x2B73F) or (>= 0x2B740 and <= 0x2B81F) or (>= 0x2B820 and <= 0x2CEAF)
+            or (>= 0xF900 and <= 0xFAFF) or (>= 0x2F800 and <= 0x2FA1F);
+}
