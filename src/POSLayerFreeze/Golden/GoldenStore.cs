@@ -1,0 +1,269 @@
+using POSLayerFreeze.Runtime;
+
+namespace POSLayerFreeze.Golden;
+
+/// <summary>A received snapshot waiting for approval.</summary>
+public sealed record PendingSnapshot(string Profile, string Backend, string Experiment, string ReceivedPath, bool HasVerified);
+
+/// <summary>One promoted snapshot and what changed (lines such as <c>test.accuracy: 0.85 → 0.86</c>).</summary>
+public sealed record Approval(string Profile, string Backend, string Experiment, bool WasNew, IReadOnlyList<string> Changes);
+
+/// <summary>
+/// Verify-style golden snapshots: <c>&lt;root&gt;/&lt;profile&gt;/&lt;backend&gt;/&lt;experiment&gt;.verified.json</c> is the
+/// approved result, <c>&lt;experiment&gt;.received.json</c> beside it the latest result that did not match.
+/// </summary>
+/// <remarks>
+/// <see cref="Check"/> never writes a verified file: only <see cref="Approve"/> (a person, through
+/// <c>poslf approve</c>) does, by renaming received over verified. Tolerances are read from the verified file; a
+/// received file carries the tolerances the code proposes, and approval adopts them. Metrics pass when
+/// |received − verified| ≤ tolerance, with a slack of 1e-12 relative to the values so a tolerance written as a
+/// decimal is not defeated by binary rounding. Facts, profile (name and version) and model compare exactly; the
+/// other provenance fields are informational.
+/// </remarks>
+public sealed class GoldenStore
+{
+    public const string EnvironmentVariable = "POSLF_GOLDEN_DIR";
+    public const string VerifiedSuffix = ".verified.json";
+    public const string ReceivedSuffix = ".received.json";
+    private const string SolutionFile = "POSLayerFreeze.sln";
+    private const string None = "—";
+
+    public GoldenStore(string root)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(root);
+        Root = Path.GetFullPath(root);
+    }
+
+    public string Root { get; }
+
+    /// <summary>
+    /// The golden folder: <paramref name="goldenDir"/> if given, else <c>POSLF_GOLDEN_DIR</c>, else <c>golden/</c>
+    /// in the first folder at or above <paramref name="startDirectory"/> (default: the running assembly's folder)
+    /// that holds POSLayerFreeze.sln.
+    /// </summary>
+    public static GoldenStore Locate(string? goldenDir = null, string? startDirectory = null)
+    {
+        if (!string.IsNullOrWhiteSpace(goldenDir)) return new GoldenStore(goldenDir);
+        var fromEnvironment = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(fromEnvironment)) return new GoldenStore(fromEnvironment);
+        var start = startDirectory ?? AppContext.BaseDirectory;
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, SolutionFile))) return new GoldenStore(Path.Combine(dir.FullName, "golden"));
+        }
+        throw new DirectoryNotFoundException(
+            $"No {SolutionFile} at or above '{start}'; pass the golden folder explicitly or set {EnvironmentVariable}.");
+    }
+
+    public string VerifiedPath(string profile, string backend, string experiment) => PathFor(profile, backend, experiment, VerifiedSuffix);
+
+    public string ReceivedPath(string profile, string backend, string experiment) => PathFor(profile, backend, experiment, ReceivedSuffix);
+
+    /// <summary>
+    /// Compares <paramref name="received"/> with the verified snapshot of <paramref name="experiment"/> under the
+    /// received snapshot's profile and backend. On a difference or a missing golden the received file is written
+    /// (atomically); on a pass any stale received file is removed.
+    /// </summary>
+    public GoldenResult Check(string experiment, Snapshot received)
+    {
+        ArgumentNullException.ThrowIfNull(received);
+        var profile = received.Provenance.Profile;
+        var backend = received.Provenance.Backend;
+        var verifiedPath = VerifiedPath(profile, backend, experiment);
+        var receivedPath = ReceivedPath(profile, backend, experiment);
+        var approve = $"poslf approve --profile {profile} --backend {backend} {experiment}";
+
+        if (!File.Exists(verifiedPath))
+        {
+            AtomicFile.WriteAllText(receivedPath, received.ToJson());
+            var rows = received.Metrics.Select(m => new GoldenRow(m.Key, None, Number(m.Value.Value), None, Number(m.Value.Tolerance), "new"))
+                .Concat(received.Facts.Select(f => new GoldenRow(f.Key, None, f.Value.ToString(), None, "exact", "new")))
+                .ToList();
+            return new GoldenResult(experiment, GoldenOutcome.Missing, verifiedPath, receivedPath, ["no verified snapshot yet"], rows, approve);
+        }
+
+        var verified = Snapshot.Load(verifiedPath);
+        var problems = ProvenanceProblems(verified.Provenance, received.Provenance);
+        var table = Compare(verified, received);
+        var passed = problems.Count == 0 && table.All(r => r.Ok);
+        if (passed)
+        {
+            if (File.Exists(receivedPath)) File.Delete(receivedPath);
+            return new GoldenResult(experiment, GoldenOutcome.Pass, verifiedPath, receivedPath, problems, table, approve);
+        }
+        AtomicFile.WriteAllText(receivedPath, received.ToJson());
+        return new GoldenResult(experiment, GoldenOutcome.Fail, verifiedPath, receivedPath, problems, table, approve);
+    }
+
+    /// <summary>Received files waiting for approval, optionally under one profile and/or backend, in path order.</summary>
+    public IReadOnlyList<PendingSnapshot> Pending(string? profile = null, string? backend = null)
+    {
+        if (!Directory.Exists(Root)) return [];
+        var pending = new List<PendingSnapshot>();
+        foreach (var profileDir in Directory.EnumerateDirectories(Root).Order(StringComparer.Ordinal))
+        {
+            var profileName = Path.GetFileName(profileDir);
+            if (profile is not null && profileName != profile) continue;
+            foreach (var backendDir in Directory.EnumerateDirectories(profileDir).Order(StringComparer.Ordinal))
+            {
+                var backendName = Path.GetFileName(backendDir);
+                if (backend is not null && backendName != backend) continue;
+                foreach (var file in Directory.EnumerateFiles(backendDir, "*" + ReceivedSuffix).Order(StringComparer.Ordinal))
+                {
+                    var name = Path.GetFileName(file);
+                    var experiment = name[..^ReceivedSuffix.Length];
+                    pending.Add(new PendingSnapshot(profileName, backendName, experiment, file,
+                        File.Exists(Path.Combine(backendDir, experiment + VerifiedSuffix))));
+                }
+            }
+        }
+        return pending;
+    }
+
+    /// <summary>
+    /// Promotes the received snapshots of the named experiments (under the given profile/backend, or any) to
+    /// verified. Refuses, promoting nothing, when an experiment has no received file.
+    /// </summary>
+    public IReadOnlyList<Approval> Approve(string? profile, string? backend, IReadOnlyCollection<string> experiments)
+    {
+        ArgumentNullException.ThrowIfNull(experiments);
+        if (experiments.Count == 0)
+            throw new ArgumentException("Name at least one experiment (or approve all pending).", nameof(experiments));
+        var pending = Pending(profile, backend);
+        var missing = experiments.Where(e => pending.All(p => p.Experiment != e)).ToList();
+        if (missing.Count > 0)
+            throw new InvalidOperationException(
+                $"Nothing received to approve for {string.Join(", ", missing)}{Scope(profile, backend)} in {Root}.");
+        return Promote(pending.Where(p => experiments.Contains(p.Experiment)).ToList());
+    }
+
+    /// <summary>Promotes every received snapshot (under the given profile/backend, or any); refuses when there is none.</summary>
+    public IReadOnlyList<Approval> ApproveAll(string? profile = null, string? backend = null)
+    {
+        var pending = Pending(profile, backend);
+        if (pending.Count == 0)
+            throw new InvalidOperationException($"Nothing received to approve{Scope(profile, backend)} in {Root}.");
+        return Promote(pending);
+    }
+
+    private static List<Approval> Promote(IReadOnlyList<PendingSnapshot> pending)
+    {
+        var approvals = new List<Approval>();
+        foreach (var item in pending)
+        {
+            var verifiedPath = Path.Combine(Path.GetDirectoryName(item.ReceivedPath)!, item.Experiment + VerifiedSuffix);
+            var received = Snapshot.Load(item.ReceivedPath);
+            var changes = item.HasVerified ? Changes(Snapshot.Load(verifiedPath), received) : NewEntries(received);
+            // Rename, not copy: the received file was written atomically, and a rename keeps the promotion atomic.
+            File.Move(item.ReceivedPath, verifiedPath, overwrite: true);
+            approvals.Add(new Approval(item.Profile, item.Backend, item.Experiment, !item.HasVerified, changes));
+        }
+        return approvals;
+    }
+
+    private static List<GoldenRow> Compare(Snapshot verified, Snapshot received)
+    {
+        var rows = new List<GoldenRow>();
+        foreach (var name in verified.Metrics.Keys.Union(received.Metrics.Keys).Order(StringComparer.Ordinal))
+        {
+            var hasVerified = verified.Metrics.TryGetValue(name, out var v);
+            var hasReceived = received.Metrics.TryGetValue(name, out var r);
+            if (hasVerified && hasReceived)
+            {
+                var diff = Math.Abs(r!.Value - v!.Value);
+                var slack = 1e-12 * Math.Max(1, Math.Max(Math.Abs(r.Value), Math.Abs(v.Value)));
+                rows.Add(new GoldenRow(name, Number(v.Value), Number(r.Value), Number(diff, "G6"), Number(v.Tolerance),
+                    diff - v.Tolerance <= slack ? "ok" : "FAIL"));
+            }
+            else if (hasVerified)
+                rows.Add(new GoldenRow(name, Number(v!.Value), None, None, Number(v.Tolerance), "missing"));
+            else
+                rows.Add(new GoldenRow(name, None, Number(r!.Value), None, Number(r.Tolerance), "new"));
+        }
+        foreach (var name in verified.Facts.Keys.Union(received.Facts.Keys).Order(StringComparer.Ordinal))
+        {
+            var v = verified.Facts.GetValueOrDefault(name);
+            var r = received.Facts.GetValueOrDefault(name);
+            var status = v is null ? "new" : r is null ? "missing" : v == r ? "ok" : "FAIL";
+            rows.Add(new GoldenRow(name, v?.ToString() ?? None, r?.ToString() ?? None, None, "exact", status));
+        }
+        return rows;
+    }
+
+    private static List<string> ProvenanceProblems(Provenance verified, Provenance received)
+    {
+        var problems = new List<string>();
+        void Expect(string what, string v, string r)
+        {
+            if (v != r) problems.Add($"{what} differs: verified '{v}', received '{r}' (a golden only holds for its own {what})");
+        }
+        Expect("profile", verified.Profile, received.Profile);
+        Expect("profile version", verified.ProfileVersion, received.ProfileVersion);
+        Expect("model", verified.Model, received.Model);
+        return problems;
+    }
+
+    private static List<string> Changes(Snapshot verified, Snapshot received)
+    {
+        var changes = new List<string>();
+        void Provenance(string what, string v, string r)
+        {
+            if (v != r) changes.Add($"{what}: {v} → {r}");
+        }
+        Provenance("profile version", verified.Provenance.ProfileVersion, received.Provenance.ProfileVersion);
+        Provenance("model", verified.Provenance.Model, received.Provenance.Model);
+        foreach (var name in verified.Metrics.Keys.Union(received.Metrics.Keys).Order(StringComparer.Ordinal))
+        {
+            var v = verified.Metrics.GetValueOrDefault(name);
+            var r = received.Metrics.GetValueOrDefault(name);
+            if (v is null) changes.Add($"{name}: added {Number(r!.Value)} ± {Number(r.Tolerance)}");
+            else if (r is null) changes.Add($"{name}: removed (was {Number(v.Value)})");
+            else
+            {
+                if (v.Value != r.Value) changes.Add($"{name}: {Number(v.Value)} → {Number(r.Value)}");
+                if (v.Tolerance != r.Tolerance) changes.Add($"{name} tolerance: {Number(v.Tolerance)} → {Number(r.Tolerance)}");
+            }
+        }
+        foreach (var name in verified.Facts.Keys.Union(received.Facts.Keys).Order(StringComparer.Ordinal))
+        {
+            var v = verified.Facts.GetValueOrDefault(name);
+            var r = received.Facts.GetValueOrDefault(name);
+            if (v is null) changes.Add($"{name}: added {r}");
+            else if (r is null) changes.Add($"{name}: removed (was {v})");
+            else if (v != r) changes.Add($"{name}: {v} → {r}");
+        }
+        if (changes.Count == 0) changes.Add("no value changed (provenance only)");
+        return changes;
+    }
+
+    private static List<string> NewEntries(Snapshot received) =>
+        received.Metrics.Select(m => $"{m.Key}: new {Number(m.Value.Value)} ± {Number(m.Value.Tolerance)}")
+            .Concat(received.Facts.Select(f => $"{f.Key}: new {f.Value}"))
+            .ToList();
+
+    private string PathFor(string profile, string backend, string experiment, string suffix)
+    {
+        CheckSegment(profile, nameof(profile));
+        CheckSegment(backend, nameof(backend));
+        CheckSegment(experiment, nameof(experiment));
+        return Path.Combine(Root, profile, backend, experiment + suffix);
+    }
+
+    private static void CheckSegment(string value, string what)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(value, what);
+        if (value is "." or ".." || value.IndexOfAny(['/', '\\']) >= 0 || value.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0)
+            throw new ArgumentException($"'{value}' cannot name a golden {what} (it must be a plain file name).", what);
+    }
+
+    private static string Scope(string? profile, string? backend) =>
+        (profile, backend) switch
+        {
+            (null, null) => "",
+            (_, null) => $" under profile '{profile}'",
+            (null, _) => $" under backend '{backend}'",
+            _ => $" under {profile}/{backend}",
+        };
+
+    private static string Number(double value, string format = "R") => Invariant.Format(value, format);
+}

@@ -1,0 +1,183 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Runtime;
+
+namespace POSLayerFreeze.Golden;
+
+/// <summary>A measured value and the absolute distance from the verified value that still counts as the same.</summary>
+public sealed record Metric
+{
+    public Metric(double value, double tolerance)
+    {
+        if (!double.IsFinite(value)) throw new ArgumentOutOfRangeException(nameof(value), value, "A golden metric must be finite.");
+        if (!double.IsFinite(tolerance) || tolerance < 0)
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "A tolerance must be finite and non-negative.");
+        Value = value;
+        Tolerance = tolerance;
+    }
+
+    public double Value { get; }
+
+    public double Tolerance { get; }
+}
+
+public enum FactKind
+{
+    Text,
+    Boolean,
+    Integer,
+}
+
+/// <summary>A value compared exactly: a string (a claim's "holds"), a bool, or an integer (parameter and word counts).</summary>
+public sealed record Fact
+{
+    private Fact(FactKind kind, string text)
+    {
+        Kind = kind;
+        Text = text;
+    }
+
+    public FactKind Kind { get; }
+
+    /// <summary>The canonical invariant text; equality of facts is equality of kind and text.</summary>
+    public string Text { get; }
+
+    public static Fact Of(string value) => new(FactKind.Text, value ?? throw new ArgumentNullException(nameof(value)));
+
+    public static Fact Of(bool value) => new(FactKind.Boolean, value ? "true" : "false");
+
+    public static Fact Of(long value) => new(FactKind.Integer, Invariant.Format(value));
+
+    public override string ToString() => Kind == FactKind.Text ? $"\"{Text}\"" : Text;
+
+    internal JsonNode ToJson() => Kind switch
+    {
+        FactKind.Text => JsonValue.Create(Text),
+        FactKind.Boolean => JsonValue.Create(Text == "true"),
+        _ => JsonNode.Parse(Text)!,
+    };
+
+    internal static Fact FromJson(JsonNode? node, string name) => node?.GetValueKind() switch
+    {
+        JsonValueKind.String => Of(node.GetValue<string>()),
+        JsonValueKind.True => Of(true),
+        JsonValueKind.False => Of(false),
+        JsonValueKind.Number when long.TryParse(node.ToJsonString(), System.Globalization.NumberStyles.AllowLeadingSign, Invariant.Culture, out var n) => Of(n),
+        _ => throw new FormatException($"Fact '{name}' must be a string, a boolean or an integer."),
+    };
+}
+
+/// <summary>
+/// Where a snapshot came from. Only <see cref="Profile"/>, <see cref="ProfileVersion"/> and <see cref="Model"/> are
+/// compared (a golden of another protocol or model is not a golden for this one); the rest is informational.
+/// <see cref="Backend"/> (cpu, cuda) picks the golden folder; <see cref="Device"/> names the actual hardware.
+/// </summary>
+public sealed record Provenance(
+    string Profile,
+    string ProfileVersion,
+    string Model,
+    string Backend,
+    IReadOnlyList<int> Seeds,
+    string TorchSharpVersion,
+    string LibTorchVersion,
+    string Device,
+    string Date,
+    string Commit)
+{
+    internal JsonObject ToJson() => new()
+    {
+        ["profile"] = Profile,
+        ["profile_version"] = ProfileVersion,
+        ["model"] = Model,
+        ["backend"] = Backend,
+        ["seeds"] = new JsonArray(Seeds.Select(s => (JsonNode?)s).ToArray()),
+        ["torchsharp"] = TorchSharpVersion,
+        ["libtorch"] = LibTorchVersion,
+        ["device"] = Device,
+        ["date"] = Date,
+        ["commit"] = Commit,
+    };
+
+    internal static Provenance FromJson(JsonNode node) => new(
+        Text(node, "profile"),
+        Text(node, "profile_version"),
+        Text(node, "model"),
+        Text(node, "backend"),
+        (node["seeds"]?.AsArray() ?? throw new FormatException("Provenance has no 'seeds'."))
+            .Select(s => s?.GetValue<int>() ?? throw new FormatException("A seed is null.")).ToArray(),
+        Text(node, "torchsharp"),
+        Text(node, "libtorch"),
+        Text(node, "device"),
+        Text(node, "date"),
+        Text(node, "commit"));
+
+    private static string Text(JsonNode node, string key) =>
+        node[key]?.GetValue<string>() ?? throw new FormatException($"Provenance has no '{key}'.");
+}
+
+/// <summary>
+/// What a golden file holds: the metrics that matter (value ± absolute tolerance), facts compared exactly, and
+/// provenance. Keys are sorted ordinally when written, so the file is the same bytes on every machine and culture.
+/// </summary>
+public sealed class Snapshot
+{
+    public Snapshot(Provenance provenance, IReadOnlyDictionary<string, Metric> metrics, IReadOnlyDictionary<string, Fact>? facts = null)
+    {
+        ArgumentNullException.ThrowIfNull(provenance);
+        ArgumentNullException.ThrowIfNull(metrics);
+        Provenance = provenance;
+        Metrics = new SortedDictionary<string, Metric>(metrics.ToDictionary(), StringComparer.Ordinal);
+        Facts = new SortedDictionary<string, Fact>((facts ?? new Dictionary<string, Fact>()).ToDictionary(), StringComparer.Ordinal);
+        foreach (var name in Metrics.Keys.Intersect(Facts.Keys, StringComparer.Ordinal))
+            throw new ArgumentException($"'{name}' is both a metric and a fact.", nameof(facts));
+    }
+
+    public Provenance Provenance { get; }
+
+    public IReadOnlyDictionary<string, Metric> Metrics { get; }
+
+    public IReadOnlyDictionary<string, Fact> Facts { get; }
+
+    /// <summary>The file text: invariant numbers in round-trip form, sorted keys, LF, trailing newline.</summary>
+    public string ToJson()
+    {
+        var metrics = new JsonObject();
+        foreach (var (name, metric) in Metrics)
+        {
+            metrics[name] = new JsonObject
+            {
+                ["value"] = Number(metric.Value),
+                ["tolerance"] = Number(metric.Tolerance),
+            };
+        }
+        var facts = new JsonObject();
+        foreach (var (name, fact) in Facts) facts[name] = fact.ToJson();
+        var root = new JsonObject
+        {
+            ["provenance"] = Provenance.ToJson(),
+            ["metrics"] = metrics,
+            ["facts"] = facts,
+        };
+        return Invariant.ToJson(root) + "\n";
+    }
+
+    public static Snapshot Parse(string json)
+    {
+        var root = JsonNode.Parse(json) ?? throw new FormatException("A golden snapshot cannot be null.");
+        var provenance = Provenance.FromJson(root["provenance"] ?? throw new FormatException("Snapshot has no 'provenance'."));
+        var metrics = new Dictionary<string, Metric>(StringComparer.Ordinal);
+        foreach (var (name, node) in root["metrics"]?.AsObject() ?? throw new FormatException("Snapshot has no 'metrics'."))
+        {
+            var value = node?["value"] ?? throw new FormatException($"Metric '{name}' has no 'value'.");
+            var tolerance = node["tolerance"] ?? throw new FormatException($"Metric '{name}' has no 'tolerance'.");
+            metrics[name] = new Metric(value.GetValue<double>(), tolerance.GetValue<double>());
+        }
+        var facts = new Dictionary<string, Fact>(StringComparer.Ordinal);
+        foreach (var (name, node) in root["facts"]?.AsObject() ?? new JsonObject()) facts[name] = Fact.FromJson(node, name);
+        return new Snapshot(provenance, metrics, facts);
+    }
+
+    public static Snapshot Load(string path) => Parse(File.ReadAllText(path));
+
+    private static JsonNode Number(double value) => JsonNode.Parse(Invariant.Format(value))!;
+}
