@@ -1,0 +1,41 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace POSLayerFreeze.Models;
+
+/// <summary>
+/// What the token-classification head needs from an encoder family. Not a shared base class: each family keeps
+/// its own Hugging Face structure and names; this is only the seam the head and the freeze plans use.
+/// </summary>
+public interface IEncoder
+{
+    EncoderConfig Config { get; }
+
+    /// <summary>The Hugging Face prefix the family sits under in a task checkpoint (<c>distilbert</c>, <c>bert</c>).</summary>
+    string CheckpointPrefix { get; }
+
+    /// <summary>
+    /// input_ids [B, T] int64, attention_mask [B, T] (1 = token, 0 = padding) → last hidden state [B, T, H].
+    /// When <paramref name="hiddenStates"/> is given, the embeddings output and every layer's output are appended
+    /// to it (Hugging Face <c>output_hidden_states</c>), moved out of the forward's dispose scope.
+    /// </summary>
+    Tensor Encode(Tensor inputIds, Tensor attentionMask, IList<Tensor>? hiddenStates = null);
+
+    /// <summary>Every embedding parameter, the embedding LayerNorm included.</summary>
+    IReadOnlyList<Parameter> EmbeddingParameters();
+
+    /// <summary>The parameters of transformer layer <paramref name="index"/>.</summary>
+    IReadOnlyList<Parameter> LayerParameters(int index);
+}
+
+/// <summary>A named group of parameters frozen or trained together: <c>emb</c> or a layer index <c>0</c>..<c>L-1</c>.</summary>
+public sealed record FreezableUnit(string Name, IReadOnlyList<Parameter> Parameters);
+
+/// <summary>Pieces shared by both families' attention: the padding mask in the form SDPA wants.</summary>
+internal static class AttentionMasks
+{
+    /// <summary>attention_mask [B, T] (1 = attend) → boolean [B, 1, 1, T], broadcast over heads and queries.</summary>
+    public static Tensor ForScaledDotProduct(Tensor attentionMask) =>
+        attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+}

@@ -1,0 +1,130 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace POSLayerFreeze.Models;
+
+/// <summary>
+/// A resolved pretrained encoder: a Hugging Face directory (config.json + model.safetensors + vocab.txt) and
+/// how its tokenizer lowercases. <see cref="Name"/> is <c>minilm</c> or the directory's name.
+/// </summary>
+public sealed record ModelSource(string Name, string Directory, EncoderConfig Config, string ConfigPath, string WeightsPath,
+    string VocabPath, bool Lowercase)
+{
+    /// <summary>Hugging Face model_type: <c>distilbert</c> or <c>bert</c>.</summary>
+    public string Family => Config.ModelType;
+}
+
+/// <summary>
+/// Model selection for everything downstream: <c>--model minilm</c> (the default, embedded) or
+/// <c>--model PATH</c> (a Hugging Face directory such as a local <c>distilbert-base-uncased</c>).
+/// </summary>
+public static class ModelCatalog
+{
+    public const string DefaultModel = EmbeddedMiniLM.Name;
+
+    /// <summary>Resolves a model spec; the embedded model is converted into the cache on first use.</summary>
+    public static ModelSource Resolve(string spec)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec);
+        if (string.Equals(spec, EmbeddedMiniLM.Name, StringComparison.OrdinalIgnoreCase))
+        {
+            var cached = EmbeddedMiniLM.EnsureCached();
+            return FromDirectory(cached.Directory, EmbeddedMiniLM.Name, defaultLowercase: true);
+        }
+        var directory = Path.GetFullPath(spec);
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw new DirectoryNotFoundException(
+                $"--model '{spec}': not '{EmbeddedMiniLM.Name}' and not a directory (expected a Hugging Face folder with config.json, model.safetensors, vocab.txt)");
+        }
+        var name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
+        // Without tokenizer_config.json, a "-cased" name is the only hint that the vocabulary keeps case.
+        var cased = name.Contains("cased", StringComparison.OrdinalIgnoreCase) && !name.Contains("uncased", StringComparison.OrdinalIgnoreCase);
+        return FromDirectory(directory, name, defaultLowercase: !cased);
+    }
+
+    private static ModelSource FromDirectory(string directory, string name, bool defaultLowercase)
+    {
+        var configPath = Path.Combine(directory, "config.json");
+        var weightsPath = Path.Combine(directory, "model.safetensors");
+        var vocabPath = Path.Combine(directory, "vocab.txt");
+        var missing = new[] { configPath, weightsPath, vocabPath }.Where(p => !File.Exists(p)).Select(Path.GetFileName).ToList();
+        if (missing.Count > 0)
+        {
+            var hint = File.Exists(Path.Combine(directory, "pytorch_model.bin"))
+                ? " (pytorch_model.bin is not read: save the model with safe_serialization=True)"
+                : "";
+            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}{hint}");
+        }
+        var config = EncoderConfig.FromFile(configPath);
+        var lowercase = defaultLowercase;
+        var tokenizerConfig = Path.Combine(directory, "tokenizer_config.json");
+        if (File.Exists(tokenizerConfig))
+        {
+            try
+            {
+                if (JsonNode.Parse(File.ReadAllText(tokenizerConfig)) is JsonObject json && json["do_lower_case"] is { } flag)
+                {
+                    lowercase = flag.GetValue<bool>();
+                }
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                throw new InvalidDataException($"{tokenizerConfig}: {e.Message}", e);
+            }
+        }
+        return new ModelSource(name, directory, config, configPath, weightsPath, vocabPath, lowercase);
+    }
+
+    /// <summary>
+    /// A token classifier with the pretrained encoder loaded strictly and a fresh head (N(0, 0.02), zero bias) drawn
+    /// from torch's default generator: seed it with <c>torch.manual_seed</c> before calling. Moved to
+    /// <paramref name="device"/> last (build the optimizer afterwards: moving replaces parameters).
+    /// </summary>
+    public static TokenClassifier CreateClassifier(ModelSource source, int numLabels, Device? device = null)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var model = new TokenClassifier(source.Config, numLabels);
+        try
+        {
+            model.InitializeClassifier();
+            CheckpointLoader.Load(model, Safetensors.Read(source.WeightsPath), loadClassifier: false, source.WeightsPath);
+            if (device is not null && device.type != DeviceType.CPU) model.to(device);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Loads a Hugging Face token-classification checkpoint as is, its classifier included (parity tests,
+    /// evaluating a trained model). numLabels comes from the checkpoint's classifier.
+    /// </summary>
+    public static TokenClassifier LoadTokenClassificationCheckpoint(string directory)
+    {
+        var config = EncoderConfig.FromFile(Path.Combine(directory, "config.json"));
+        var weightsPath = Path.Combine(directory, "model.safetensors");
+        var tensors = Safetensors.Read(weightsPath);
+        if (!tensors.TryGetValue("classifier.weight", out var head) || head.Shape.Count != 2)
+        {
+            throw new CheckpointMismatchException($"{weightsPath}: not a token-classification checkpoint (no 2-D classifier.weight)",
+                ["classifier.weight"], [], []);
+        }
+        var model = new TokenClassifier(config, checked((int)head.Shape[0]));
+        try
+        {
+            CheckpointLoader.Load(model, tensors, loadClassifier: true, weightsPath);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
