@@ -26,12 +26,7 @@ public class DataCommandsTests
     public void FetchFromAFileUrlFillsTheDestination()
     {
         var source = Directory.CreateDirectory(Path.Combine(_dir, "src")).FullName;
-        foreach (var split in EwtDataset.Splits)
-        {
-            using var gz = new System.IO.Compression.GZipStream(File.OpenRead(Path.Combine(TestPaths.DatasetDir, split.FileName + ".gz")), System.IO.Compression.CompressionMode.Decompress);
-            using var file = File.Create(Path.Combine(source, split.FileName));
-            gz.CopyTo(file);
-        }
+        foreach (var (name, bytes) in DatasetFetcherTests.RealFiles()) File.WriteAllBytes(Path.Combine(source, name), bytes);
         var dest = Path.Combine(_dir, "dest");
 
         int exit = DataCommands.Create().Parse(["fetch", "--dest", dest, "--base-url", new Uri(source + "/").AbsoluteUri]).Invoke();

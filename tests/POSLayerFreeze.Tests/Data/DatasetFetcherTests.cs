@@ -78,13 +78,16 @@ public class DatasetFetcherTests
         }
     }
 
-    private static Dictionary<string, byte[]> RealFiles() => EwtDataset.Splits.ToDictionary(
+    /// <summary>The uncompressed release files, whether the dataset folder holds them plain or gzipped.</summary>
+    internal static Dictionary<string, byte[]> RealFiles() => EwtDataset.Splits.ToDictionary(
         s => s.FileName,
         s =>
         {
-            using var gz = new GZipStream(File.OpenRead(Path.Combine(TestPaths.DatasetDir, s.FileName + ".gz")), CompressionMode.Decompress);
+            var path = DatasetLocator.Locate(s.Name, TestPaths.DatasetDir);
+            using var file = File.OpenRead(path);
+            using Stream content = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
             using var ms = new MemoryStream();
-            gz.CopyTo(ms);
+            content.CopyTo(ms);
             return ms.ToArray();
         });
 
