@@ -1,5 +1,25 @@
-using TorchSharp;
-POSLayerFreeze.Runtime.NativeCompat.EnsureLoaded();
-Console.WriteLine($"shim loaded: {POSLayerFreeze.Runtime.NativeCompat.ShimLoaded}, level {POSLayerFreeze.Runtime.NativeCompat.LibStdCxxLevel()}");
-var t = torch.ones(3, 3).matmul(torch.ones(3, 3));
-Console.WriteLine(t.sum().item<float>());
+using System.CommandLine;
+using POSLayerFreeze.Cli;
+using POSLayerFreeze.Cli.Commands;
+using POSLayerFreeze.Models;
+using POSLayerFreeze.Runtime;
+
+// Before anything touches TorchSharp: on Debian 12 its native binding needs the libstdc++ shim.
+NativeCompat.EnsureLoaded();
+
+var dataDir = new Option<string?>("--data-dir") { Description = "Folder with en_ewt-ud-{train,dev,test}.conllu[.gz] (else $POSLF_DATA_DIR, else the per-user cache)." };
+
+var root = new RootCommand("poslf — layer-freezing experiments for transformer POS taggers (UD English EWT).");
+root.Subcommands.Add(DoctorCommand.Create(EnvironmentChecks.All, dataDir));
+root.Subcommands.Add(RunCommands.CreateRun(dataDir));
+root.Subcommands.Add(RunCommands.CreateReport());
+root.Subcommands.Add(RunCommands.CreateMerge());
+root.Subcommands.Add(GoldenCommands.CreateApprove());
+root.Subcommands.Add(GoldenCommands.CreateGolden());
+root.Subcommands.Add(DataCommands.Create());
+root.Subcommands.Add(TokenizeCommand.Create(() =>
+{
+    var model = ModelCatalog.Resolve(ModelCatalog.DefaultModel);
+    return (model.VocabPath, model.Lowercase);
+}));
+return root.Parse(args).Invoke();

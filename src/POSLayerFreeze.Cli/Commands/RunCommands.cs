@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Freezing;
+using POSLayerFreeze.Training;
+using Spectre.Console;
+
+namespace POSLayerFreeze.Cli.Commands;
+
+/// <summary><c>poslf run</c>, <c>poslf report</c>, <c>poslf merge</c>: thin layers over Experiments.</summary>
+internal static class RunCommands
+{
+    public static Command CreateRun(Option<string?> dataDir)
+    {
+        var suite = new Option<string?>("--suite") { Description = "baseline | slpf | clpf | study (default: study)" };
+        var configs = new Option<string?>("--configs") { Description = "Comma-separated freeze plans instead of a suite, e.g. baseline,slpf-1,clpf-0+1+2,all" };
+        var profile = new Option<string?>("--profile") { Description = "smoke | full (default: smoke on cpu, full on cuda)" };
+        var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the profile's: 42 for smoke, 42,43,44 for full)" };
+        var model = new Option<string>("--model") { Description = "minilm (embedded default) or a Hugging Face model directory", DefaultValueFactory = _ => "minilm" };
+        var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
+        var outDir = new Option<string?>("--out") { Description = "Results folder (default: runs/<profile>)" };
+        var shard = new Option<string?>("--shard") { Description = "i/n: run only shard i of n (deterministic split of configs × seeds)" };
+        var parallel = new Option<int>("--parallel") { Description = "Run N shards concurrently as child processes (on a GPU: several configurations at once)", DefaultValueFactory = _ => 1 };
+        var tf32 = new Option<bool>("--tf32") { Description = "Allow TF32 matmuls on CUDA (faster, recorded in results; off by default)" };
+        var noSummary = new Option<bool>("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
+        var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
+        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, noSummary })
+            command.Options.Add(o);
+        command.SetAction((parse, cancel) =>
+        {
+            var deviceName = parse.GetValue(device)!;
+            var prof = TrainingProfile.Named(parse.GetValue(profile) ?? (deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke"));
+            var seedList = parse.GetValue(seeds) is { } s
+                ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()
+                : prof.DefaultSeeds.ToArray();
+            var configText = parse.GetValue(configs);
+            var suiteText = parse.GetValue(suite);
+            if (configText is not null && suiteText is not null) throw new ArgumentException("give --suite or --configs, not both");
+            var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
+                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir));
+            var (source, _) = Sweep.Plan(request with { Configs = ["baseline"] });
+            var names = configText is not null
+                ? configText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                : Suites.Expand(suiteText ?? "study", source.Config.NumLayers).Select(p => p.Name).ToArray();
+            request = request with { Configs = names };
+            var (_, specs) = Sweep.Plan(request);
+            var parallelCount = parse.GetValue(parallel);
+            if (parse.GetValue(shard) is { } shardText)
+            {
+                if (parallelCount > 1) throw new ArgumentException("--shard and --parallel cannot be combined");
+                var (index, count) = RunSpec.ParseShard(shardText);
+                specs = RunSpec.Shard(specs, index, count);
+            }
+            AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, device {deviceName} → {request.OutDir}");
+            var clock = Stopwatch.StartNew();
+            if (parallelCount > 1)
+            {
+                RunChildren(parse, parallelCount, cancel);
+            }
+            else
+            {
+                Sweep.Run(request, specs, source, new ConsoleObserver(), cancel);
+            }
+            AnsiConsole.MarkupLineInterpolated($"sweep finished in {clock.Elapsed.TotalSeconds:F1} s");
+            if (!parse.GetValue(noSummary))
+            {
+                var configsSummary = Summary.Write(request.OutDir);
+                PrintSummary(configsSummary, request.OutDir);
+            }
+            return Task.FromResult(0);
+        });
+        return command;
+    }
+
+    public static Command CreateReport()
+    {
+        var dir = new Argument<string>("dir") { Description = "A results folder written by poslf run or poslf merge" };
+        var command = new Command("report", "Rebuild summary.json, summary.md and result.png from existing results.");
+        command.Arguments.Add(dir);
+        command.SetAction(parse =>
+        {
+            var outDir = Path.GetFullPath(parse.GetValue(dir)!);
+            PrintSummary(Summary.Write(outDir), outDir);
+            return 0;
+        });
+        return command;
+    }
+
+    public static Command CreateMerge()
+    {
+        var dirs = new Argument<string[]>("dirs") { Description = "Shard results folders", Arity = ArgumentArity.OneOrMore };
+        var outDir = new Option<string>("--out") { Description = "Merged results folder", Required = true };
+        var command = new Command("merge", "Combine shard results into the files a single run writes (runs, summary, result.png).");
+        command.Arguments.Add(dirs);
+        command.Options.Add(outDir);
+        command.SetAction(parse =>
+        {
+            var target = Path.GetFullPath(parse.GetValue(outDir)!);
+            var runs = Merge.Into(parse.GetValue(dirs)!, target);
+            AnsiConsole.MarkupLineInterpolated($"merged {runs.Count} run(s) into {target}");
+            PrintSummary(Summary.Summarize(runs), target);
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>--parallel N: the same command as N child processes, each with --shard i/N and no summary.</summary>
+    private static void RunChildren(ParseResult parse, int count, CancellationToken cancel)
+    {
+        var self = Environment.ProcessPath!;
+        var prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? new[] { typeof(RunCommands).Assembly.Location } : [];
+        var args = parse.Tokens.Select(t => t.Value).ToList();
+        var baseArgs = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            if (args[i] == "--parallel") { i++; continue; }
+            if (args[i].StartsWith("--parallel=", StringComparison.Ordinal)) continue;
+            baseArgs.Add(args[i]);
+        }
+        var children = Enumerable.Range(0, count).Select(i =>
+        {
+            var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in prefix.Concat(baseArgs).Concat(["--shard", $"{i}/{count}", "--no-summary"])) psi.ArgumentList.Add(a);
+            var child = Process.Start(psi)!;
+            child.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.WriteLine($"[{i}/{count}] {e.Data}"); };
+            child.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{i}/{count}] {e.Data}"); };
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            return child;
+        }).ToArray();
+        using var registration = cancel.Register(() => { foreach (var c in children) if (!c.HasExited) c.Kill(entireProcessTree: true); });
+        foreach (var c in children) c.WaitForExit();
+        var failed = children.Select((c, i) => (c.ExitCode, i)).Where(x => x.ExitCode != 0).ToArray();
+        cancel.ThrowIfCancellationRequested();
+        if (failed.Length > 0) throw new InvalidOperationException($"shard(s) {string.Join(", ", failed.Select(f => $"{f.i}/{count} (exit {f.ExitCode})"))} failed");
+    }
+
+    private static void PrintSummary(IReadOnlyList<ConfigSummary> configs, string outDir)
+    {
+        var table = new Table().AddColumns("config", "trainable", "seeds", "test acc %", "dev acc %", "Δ vs baseline (pt)", "tokens/s");
+        foreach (var c in configs)
+        {
+            table.AddRow(c.Config, c.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture), c.Seeds.Count.ToString(CultureInfo.InvariantCulture),
+                string.Create(CultureInfo.InvariantCulture, $"{c.TestAccuracy.Mean * 100:F2} ± {c.TestAccuracy.Sd * 100:F2}"),
+                string.Create(CultureInfo.InvariantCulture, $"{c.DevAccuracy.Mean * 100:F2}"),
+                c.VersusBaseline is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.Difference * 100:+0.00;-0.00} [{v.Lower * 100:+0.00;-0.00}, {v.Upper * 100:+0.00;-0.00}]") : "—",
+                c.TokensPerSecond.Mean.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(outDir, Summary.MarkdownFile)}, figure: {Path.Combine(outDir, Summary.FigureFile)}");
+    }
+
+    /// <summary>One line per run start/finish and a throttled progress line with ETA (works in CI logs too).</summary>
+    private sealed class ConsoleObserver : ISweepObserver
+    {
+        private readonly Stopwatch _sweep = new();
+        private readonly Stopwatch _run = new();
+        private int _total;
+        private int _done;
+        private long _lastPrint;
+
+        public void Planned(IReadOnlyList<RunSpec> todo, IReadOnlyList<RunSpec> alreadyFinished)
+        {
+            _total = todo.Count;
+            if (alreadyFinished.Count > 0) Console.WriteLine($"resuming: {alreadyFinished.Count} finished run(s) kept, {todo.Count} to do");
+            _sweep.Start();
+        }
+
+        public void RunStarted(RunSpec spec)
+        {
+            _run.Restart();
+            _lastPrint = 0;
+            Console.WriteLine($"[{_done + 1}/{_total}] {spec.Config} seed {spec.Seed}: training");
+        }
+
+        public void Progress(RunSpec spec, int stepsDone, int totalSteps, double loss)
+        {
+            if (_run.ElapsedMilliseconds - _lastPrint < 10_000 && stepsDone != totalSteps) return;
+            _lastPrint = _run.ElapsedMilliseconds;
+            var fraction = (double)stepsDone / totalSteps;
+            var eta = fraction > 0 ? TimeSpan.FromSeconds(_run.Elapsed.TotalSeconds * (1 - fraction) / fraction) : TimeSpan.Zero;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"    step {stepsDone}/{totalSteps} ({fraction:P0}) loss {loss:F4}, run ETA {eta:mm\\:ss}"));
+        }
+
+        public void RunFinished(RunSpec spec, JsonObject metrics)
+        {
+            _done++;
+            var perRun = _sweep.Elapsed.TotalSeconds / _done;
+            var eta = TimeSpan.FromSeconds(perRun * (_total - _done));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"[{_done}/{_total}] {spec.Config} seed {spec.Seed}: test acc {metrics["test"]!["accuracy"]!.GetValue<double>() * 100:F2}%, dev {metrics["dev"]!["accuracy"]!.GetValue<double>() * 100:F2}% in {_run.Elapsed.TotalSeconds:F1} s; sweep ETA {eta:hh\\:mm\\:ss}"));
+        }
+    }
+}

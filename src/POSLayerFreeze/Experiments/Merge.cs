@@ -1,0 +1,49 @@
+namespace POSLayerFreeze.Experiments;
+
+/// <summary>
+/// Combines the results folders of shards (or any runs made apart) into one folder with the same files a single
+/// run writes. A run present in several inputs must be the same run (same inputs hash); profiles must agree.
+/// </summary>
+public static class Merge
+{
+    public static IReadOnlyList<RunRecord> Into(IReadOnlyList<string> sources, string outDir)
+    {
+        if (sources.Count == 0) throw new ArgumentException("poslf merge needs at least one results folder");
+        var chosen = new Dictionary<(string, long), RunRecord>();
+        foreach (var source in sources)
+        {
+            if (!Directory.Exists(source)) throw new DirectoryNotFoundException($"{source}: no such results folder");
+            var runs = Summary.Collect(source);
+            if (runs.Count == 0) throw new InvalidDataException($"{source}: no finished runs");
+            foreach (var run in runs)
+            {
+                if (chosen.TryGetValue((run.Config, run.Seed), out var earlier))
+                {
+                    if (earlier.InputsHash != run.InputsHash)
+                        throw new InvalidDataException(
+                            $"{run.Config} seed {run.Seed} is in {earlier.Directory} and {run.Directory} with different inputs (hash {earlier.InputsHash[..12]} vs {run.InputsHash[..12]}): these shards were not made with the same arguments");
+                    continue;
+                }
+                chosen[(run.Config, run.Seed)] = run;
+            }
+        }
+        var profiles = chosen.Values.Select(r => r.ProfileName).Distinct().ToArray();
+        if (profiles.Length > 1) throw new InvalidDataException($"cannot merge runs of different profiles: {string.Join(", ", profiles)}");
+        var outFull = Path.GetFullPath(outDir);
+        foreach (var run in chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed))
+        {
+            var target = Path.Combine(outFull, run.Config, "seed-" + run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            if (Path.GetFullPath(run.Directory) == target) continue;
+            Directory.CreateDirectory(target);
+            // metrics.json last: it is what marks a run finished.
+            foreach (var file in Directory.EnumerateFiles(run.Directory).OrderBy(f => Path.GetFileName(f) == RunExecutor.MetricsFile ? 1 : 0))
+                Runtime.AtomicFile.Write(Path.Combine(target, Path.GetFileName(file)), stream =>
+                {
+                    using var input = File.OpenRead(file);
+                    input.CopyTo(stream);
+                });
+        }
+        Summary.Write(outFull);
+        return Summary.Collect(outFull);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Data;
+using POSLayerFreeze.Evaluation;
+using POSLayerFreeze.Freezing;
+using POSLayerFreeze.Models;
+using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace POSLayerFreeze.Experiments;
+
+/// <summary>
+/// One run, start to finish: seed, build the model, apply the freeze plan, train, tag dev and test, and write
+/// <c>test.predictions.conllu</c>, <c>test.sentences.json</c> and — last, marking the run finished —
+/// <c>metrics.json</c>, each atomically.
+/// </summary>
+public static class RunExecutor
+{
+    public const string MetricsFile = "metrics.json";
+    public const string PredictionsFile = "test.predictions.conllu";
+    public const string SentencesFile = "test.sentences.json";
+
+    /// <summary>True when <paramref name="runDirectory"/> holds a finished run of exactly these inputs.</summary>
+    public static bool IsFinished(string runDirectory, RunSpec spec)
+    {
+        var path = Path.Combine(runDirectory, MetricsFile);
+        if (!File.Exists(path)) return false;
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path))?["inputs_hash"]?.GetValue<string>() == spec.InputsHash;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    public static JsonObject Execute(RunSpec spec, ExperimentData data, string runDirectory, TrainProgress? progress = null,
+        CancellationToken cancel = default)
+    {
+        var device = TorchRuntime.ResolveDevice(spec.Device);
+        if (device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = spec.Tf32;
+        TorchRuntime.Seed(spec.Seed);
+        using var model = ModelCatalog.CreateClassifier(data.Model, Upos.Tags.Count, device);
+        var plan = FreezePlan.Parse(spec.Config, model.Config.NumLayers);
+        var trainable = plan.Apply(model);
+        var trainableCount = trainable.Sum(p => p.numel());
+        var totalCount = model.parameters().Sum(p => p.numel());
+
+        var stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, progress, cancel);
+        var padId = data.Tokenizer.PadId;
+        var devPred = Predictor.Predict(model, data.Dev.Windows, data.Dev.WordCounts, spec.Profile.EvalBatchSize, padId);
+        var testPred = Predictor.Predict(model, data.Test.Windows, data.Test.WordCounts, spec.Profile.EvalBatchSize, padId);
+        var dev = TagMetrics.Compute(data.Dev.Gold, devPred, Upos.Tags);
+        var test = TagMetrics.Compute(data.Test.Gold, testPred, Upos.Tags);
+
+        Directory.CreateDirectory(runDirectory);
+        ConlluWriter.Write(Path.Combine(runDirectory, PredictionsFile), data.Test.Sentences, testPred);
+        var perSentenceCorrect = data.Test.Gold.Select((gold, s) => gold.Where((tag, w) => tag == testPred[s][w]).Count()).ToArray();
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, SentencesFile), Invariant.ToJson(new JsonObject
+        {
+            ["words"] = new JsonArray(data.Test.WordCounts.Select(n => (JsonNode)n).ToArray()),
+            ["correct"] = new JsonArray(perSentenceCorrect.Select(n => (JsonNode)n).ToArray()),
+        }) + "\n");
+
+        var testJson = test.ToJson();
+        var devJson = new JsonObject
+        {
+            ["accuracy"] = dev.Accuracy,
+            ["words"] = dev.Words,
+            ["correct"] = dev.Correct,
+            ["macro_f1"] = dev.MacroF1,
+        };
+        var metrics = new JsonObject
+        {
+            ["config"] = spec.Config,
+            ["seed"] = spec.Seed,
+            ["profile"] = spec.Profile.ToJson(),
+            ["model"] = spec.Model,
+            ["model_config"] = model.Config.ToJsonObject(),
+            ["device"] = spec.Device,
+            ["tf32"] = spec.Tf32,
+            ["frozen"] = new JsonArray(plan.FrozenUnits.Select(u => (JsonNode)u).ToArray()),
+            ["trainable_parameters"] = trainableCount,
+            ["total_parameters"] = totalCount,
+            ["train"] = new JsonObject
+            {
+                ["steps"] = stats.Steps,
+                ["tokens"] = stats.RealTokens,
+                ["padded_tokens"] = stats.PaddedTokens,
+                ["seconds"] = Math.Round(stats.Seconds, 3),
+                ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 1),
+                ["sentences"] = data.Train.Sentences.Count,
+                ["windows"] = data.Train.Windows.Sum(w => w.Length),
+                ["loss"] = new JsonArray(stats.Loss.Select(l => (JsonNode)new JsonArray(l.Step, Math.Round(l.Loss, 6))).ToArray()),
+            },
+            ["dev"] = devJson,
+            ["test"] = testJson,
+            ["inputs"] = spec.ToJson(),
+            ["inputs_hash"] = spec.InputsHash,
+            ["provenance"] = Provenance.Current(device),
+        };
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, MetricsFile), Invariant.ToJson(metrics) + "\n");
+        return metrics;
+    }
+}
+
+/// <summary>Where and with what a result was produced (informational; never part of a comparison).</summary>
+public static class Provenance
+{
+    public static JsonObject Current(Device device) => new()
+    {
+        ["torchsharp"] = TorchRuntime.TorchSharpVersion,
+        ["libtorch"] = TorchRuntime.LibTorchVersion(),
+        ["backend"] = TorchRuntime.Backend,
+        ["device"] = device.ToString(),
+        ["commit"] = BuildInfo.Commit,
+        ["machine"] = Environment.MachineName,
+        ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+    };
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Data;
+using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Training;
+
+namespace POSLayerFreeze.Experiments;
+
+/// <summary>
+/// Everything that decides one run's numbers. Two runs with the same <see cref="InputsHash"/> are the same
+/// experiment, so a sweep finding a finished run with that hash does not repeat it.
+/// </summary>
+public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, string Model, string ModelIdentity, string Device, bool Tf32)
+{
+    /// <summary>Bump when the training or evaluation code changes what a run computes.</summary>
+    public const int ProtocolRevision = 1;
+
+    public string RelativeDirectory => Path.Combine(Config, "seed-" + Seed.ToString(CultureInfo.InvariantCulture));
+
+    public JsonObject ToJson() => new()
+    {
+        ["config"] = Config,
+        ["seed"] = Seed,
+        ["profile"] = Profile.ToJson(),
+        ["model"] = Model,
+        ["model_identity"] = ModelIdentity,
+        ["device"] = Device,
+        ["tf32"] = Tf32,
+        ["protocol_revision"] = ProtocolRevision,
+        ["dataset"] = new JsonArray(EwtDataset.Splits.Select(s => (JsonNode)JsonValue.Create($"{s.Name}:{s.Sha256}")).ToArray()),
+    };
+
+    public string InputsHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Invariant.ToJson(ToJson()))));
+
+    /// <summary>Deterministic split of a sweep: sorted by (config, seed), item k goes to shard k mod n.</summary>
+    public static IReadOnlyList<RunSpec> Shard(IReadOnlyList<RunSpec> specs, int index, int count)
+    {
+        if (count < 1 || index < 0 || index >= count)
+            throw new ArgumentException($"--shard {index}/{count}: expected i/n with 0 ≤ i < n.");
+        return specs.OrderBy(s => s.Config, StringComparer.Ordinal).ThenBy(s => s.Seed)
+            .Where((_, k) => k % count == index).ToArray();
+    }
+
+    /// <summary>Parses "i/n".</summary>
+    public static (int Index, int Count) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && i < n)
+            return (i, n);
+        throw new FormatException($"--shard '{text}': expected i/n with 0 ≤ i < n, e.g. 0/4.");
+    }
+}

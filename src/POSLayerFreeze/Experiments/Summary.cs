@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Evaluation;
+using POSLayerFreeze.Runtime;
+
+namespace POSLayerFreeze.Experiments;
+
+/// <summary>One finished run as read back from its folder.</summary>
+public sealed record RunRecord(string Config, long Seed, string Directory, JsonObject Metrics, int[] SentenceCorrect, int[] SentenceWords)
+{
+    public double TestAccuracy => Metrics["test"]!["accuracy"]!.GetValue<double>();
+    public double DevAccuracy => Metrics["dev"]!["accuracy"]!.GetValue<double>();
+    public double MacroF1 => Metrics["test"]!["macro_f1"]!.GetValue<double>();
+    public long TrainableParameters => Metrics["trainable_parameters"]!.GetValue<long>();
+    public double TokensPerSecond => Metrics["train"]!["tokens_per_second"]!.GetValue<double>();
+    public string ProfileName => Metrics["profile"]!["name"]!.GetValue<string>();
+    public string InputsHash => Metrics["inputs_hash"]!.GetValue<string>();
+}
+
+/// <summary>Statistics of one configuration across its seeds, with the comparison against the baseline.</summary>
+public sealed record ConfigSummary(string Config, IReadOnlyList<string> Frozen, long TrainableParameters, IReadOnlyList<long> Seeds,
+    MeanSd TestAccuracy, MeanSd DevAccuracy, MeanSd MacroF1, MeanSd TokensPerSecond, BootstrapResult? VersusBaseline);
+
+/// <summary>A qualitative statement of the seed README, checked against the numbers.</summary>
+public sealed record Claim(string Id, string Statement, bool Holds, string Effect, double EffectSize);
+
+/// <summary>
+/// Turns a results folder into summary.json, summary.md (table + claims) and result.png. Works on any folder of
+/// finished runs: a single sweep, a merge of shards, or results copied together by hand.
+/// </summary>
+public static class Summary
+{
+    public const string JsonFile = "summary.json";
+    public const string MarkdownFile = "summary.md";
+    public const string FigureFile = "result.png";
+
+    public static IReadOnlyList<RunRecord> Collect(string outDir)
+    {
+        var runs = new List<RunRecord>();
+        if (!Directory.Exists(outDir)) return runs;
+        foreach (var metricsPath in Directory.EnumerateFiles(outDir, RunExecutor.MetricsFile, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var dir = Path.GetDirectoryName(metricsPath)!;
+            if (!Path.GetFileName(dir).StartsWith("seed-", StringComparison.Ordinal)) continue;
+            var metrics = JsonNode.Parse(File.ReadAllText(metricsPath)) as JsonObject
+                ?? throw new InvalidDataException($"{metricsPath}: not a JSON object");
+            var sentences = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunExecutor.SentencesFile)))!;
+            runs.Add(new RunRecord(metrics["config"]!.GetValue<string>(), metrics["seed"]!.GetValue<long>(), dir, metrics,
+                sentences["correct"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray(),
+                sentences["words"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray()));
+        }
+        return runs;
+    }
+
+    /// <summary>Canonical display order: baseline, slpf by layer, clpf by size, all, then anything else.</summary>
+    public static int OrderKey(string config) => config switch
+    {
+        "baseline" => 0,
+        "all" => 3000,
+        _ when config.StartsWith("slpf-", StringComparison.Ordinal) => 100 + int.Parse(config[5..], CultureInfo.InvariantCulture),
+        _ when config.StartsWith("clpf-", StringComparison.Ordinal) => 1000 + config.Count(c => c == '+') * 10,
+        _ => 5000,
+    };
+
+    public static IReadOnlyList<ConfigSummary> Summarize(IReadOnlyList<RunRecord> runs)
+    {
+        var profiles = runs.Select(r => r.ProfileName).Distinct().ToArray();
+        if (profiles.Length > 1) throw new InvalidDataException($"results mix profiles ({string.Join(", ", profiles)}): summarize one profile at a time");
+        var baseline = runs.Where(r => r.Config == "baseline").OrderBy(r => r.Seed).ToArray();
+        return runs.GroupBy(r => r.Config)
+            .OrderBy(g => OrderKey(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g =>
+            {
+                var seeds = g.OrderBy(r => r.Seed).ToArray();
+                BootstrapResult? versus = null;
+                if (baseline.Length > 0 && g.Key != "baseline")
+                {
+                    versus = PairedBootstrap.CompareSeeds(
+                        baseline.Select(r => (IReadOnlyList<int>)r.SentenceCorrect).ToArray(),
+                        seeds.Select(r => (IReadOnlyList<int>)r.SentenceCorrect).ToArray(),
+                        baseline[0].SentenceWords);
+                }
+                return new ConfigSummary(g.Key,
+                    seeds[0].Metrics["frozen"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray(),
+                    seeds[0].TrainableParameters, seeds.Select(r => r.Seed).ToArray(),
+                    MeanSd.Of(seeds.Select(r => r.TestAccuracy).ToArray()), MeanSd.Of(seeds.Select(r => r.DevAccuracy).ToArray()),
+                    MeanSd.Of(seeds.Select(r => r.MacroF1).ToArray()), MeanSd.Of(seeds.Select(r => r.TokensPerSecond).ToArray()), versus);
+            }).ToArray();
+    }
+
+    /// <summary>
+    /// The seed README's claims: (1) freezing the best single layer beats the baseline (significantly: the 95%
+    /// bootstrap interval excludes 0), (2) that layer is layer 1, (3) every other single-layer freeze stays within
+    /// one accuracy point of the baseline ("similar or slightly lower"), (4) CLPF accuracy never rises as more
+    /// bottom layers freeze, (5) freezing everything is worst.
+    /// </summary>
+    public static IReadOnlyList<Claim> Claims(IReadOnlyList<ConfigSummary> configs)
+    {
+        var claims = new List<Claim>();
+        var baseline = configs.FirstOrDefault(c => c.Config == "baseline");
+        var slpf = configs.Where(c => c.Config.StartsWith("slpf-", StringComparison.Ordinal)).ToArray();
+        if (baseline is not null && slpf.Length > 0)
+        {
+            var best = slpf.OrderByDescending(c => c.TestAccuracy.Mean).ThenBy(c => OrderKey(c.Config)).First();
+            var v = best.VersusBaseline!;
+            claims.Add(new Claim("best-slpf-beats-baseline",
+                "Freezing the best single layer beats the unfrozen baseline (95% bootstrap interval above 0).",
+                v.Lower > 0, $"{best.Config}: Δ = {Points(v.Difference)} [{Points(v.Lower)}, {Points(v.Upper)}], p = {P(v.PValue)}", v.Difference));
+            claims.Add(new Claim("slpf-layer-1-best", "Layer 1 is the best layer to freeze alone.",
+                best.Config == "slpf-1", $"best single-layer freeze: {best.Config}", Math.Round(best.TestAccuracy.Mean - baseline.TestAccuracy.Mean, 6)));
+            var others = slpf.Where(c => c != best).ToArray();
+            var worstGap = others.Length == 0 ? 0 : others.Min(c => c.TestAccuracy.Mean - baseline.TestAccuracy.Mean);
+            claims.Add(new Claim("other-slpf-similar", "Every other single-layer freeze is similar to or slightly below the baseline (within 1 point).",
+                others.All(c => Math.Abs(c.TestAccuracy.Mean - baseline.TestAccuracy.Mean) <= 0.01),
+                $"largest gap among the others: {Points(worstGap)}", worstGap));
+        }
+        var clpf = configs.Where(c => c.Config.StartsWith("clpf-", StringComparison.Ordinal) || c.Config == "all")
+            .OrderBy(c => OrderKey(c.Config)).ToArray();
+        if (clpf.Length >= 2)
+        {
+            var rises = clpf.Zip(clpf.Skip(1)).Where(p => p.Second.TestAccuracy.Mean > p.First.TestAccuracy.Mean).ToArray();
+            var drop = clpf[^1].TestAccuracy.Mean - clpf[0].TestAccuracy.Mean;
+            claims.Add(new Claim("clpf-degrades", "Accuracy declines as more layers are frozen together (CLPF prefixes, then all).",
+                rises.Length == 0,
+                rises.Length == 0 ? $"{clpf[0].Config} → {clpf[^1].Config}: {Points(drop)}"
+                    : $"rises at {string.Join(", ", rises.Select(p => $"{p.First.Config} → {p.Second.Config}"))}; overall {Points(drop)}",
+                drop));
+        }
+        var all = configs.FirstOrDefault(c => c.Config == "all");
+        if (all is not null && configs.Count > 1)
+        {
+            var nextWorst = configs.Where(c => c != all).MinBy(c => c.TestAccuracy.Mean)!;
+            var gap = all.TestAccuracy.Mean - nextWorst.TestAccuracy.Mean;
+            claims.Add(new Claim("all-frozen-worst", "Freezing all layers gives the lowest accuracy.", gap < 0,
+                $"all − {nextWorst.Config} = {Points(gap)}", gap));
+        }
+        return claims;
+    }
+
+    /// <summary>Writes summary.json, summary.md and result.png for every finished run under <paramref name="outDir"/>.</summary>
+    public static IReadOnlyList<ConfigSummary> Write(string outDir)
+    {
+        var runs = Collect(outDir);
+        if (runs.Count == 0) throw new InvalidDataException($"{outDir}: no finished runs (no */seed-*/{RunExecutor.MetricsFile})");
+        var configs = Summarize(runs);
+        var claims = Claims(configs);
+        AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), Invariant.ToJson(ToJson(runs, configs, claims)) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile), Markdown(runs, configs, claims));
+        ResultPlot.Save(Path.Combine(outDir, FigureFile), configs, runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>());
+        return configs;
+    }
+
+    public static JsonObject ToJson(IReadOnlyList<RunRecord> runs, IReadOnlyList<ConfigSummary> configs, IReadOnlyList<Claim> claims) => new()
+    {
+        ["profile"] = runs[0].Metrics["profile"]!.DeepClone(),
+        ["model"] = runs[0].Metrics["model"]!.GetValue<string>(),
+        ["device"] = runs[0].Metrics["device"]!.GetValue<string>(),
+        ["runs"] = runs.Count,
+        ["configs"] = new JsonArray(configs.Select(c => (JsonNode)new JsonObject
+        {
+            ["config"] = c.Config,
+            ["frozen"] = new JsonArray(c.Frozen.Select(f => (JsonNode)f).ToArray()),
+            ["trainable_parameters"] = c.TrainableParameters,
+            ["seeds"] = new JsonArray(c.Seeds.Select(s => (JsonNode)s).ToArray()),
+            ["test_accuracy"] = c.TestAccuracy.ToJson(),
+            ["dev_accuracy"] = c.DevAccuracy.ToJson(),
+            ["test_macro_f1"] = c.MacroF1.ToJson(),
+            ["train_tokens_per_second"] = c.TokensPerSecond.ToJson(),
+            ["versus_baseline"] = c.VersusBaseline?.ToJson(),
+        }).ToArray()),
+        ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject
+        {
+            ["id"] = c.Id,
+            ["statement"] = c.Statement,
+            ["holds"] = c.Holds,
+            ["effect"] = c.Effect,
+            ["effect_size"] = c.EffectSize,
+        }).ToArray()),
+    };
+
+    public static string Markdown(IReadOnlyList<RunRecord> runs, IReadOnlyList<ConfigSummary> configs, IReadOnlyList<Claim> claims)
+    {
+        var md = new StringBuilder();
+        var first = runs[0].Metrics;
+        md.Append(CultureInfo.InvariantCulture,
+            $"# POSLayerFreeze results\n\nProfile `{first["profile"]!["name"]}` (v{first["profile"]!["version"]}), model `{first["model"]}`, device `{first["device"]}`, {runs.Count} run(s). ")
+          .Append("Test accuracy over every UPOS-bearing word of EWT test; Δ is against the baseline with a 95% paired bootstrap interval over test sentences (seed-averaged).\n\n")
+          .Append("| config | frozen | trainable params | seeds | test acc (mean ± sd) | dev acc | test macro-F1 | Δ vs baseline [95% CI] | p | train tokens/s |\n")
+          .Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        foreach (var c in configs)
+        {
+            var delta = c.VersusBaseline is { } v ? $"{Points(v.Difference)} [{Points(v.Lower)}, {Points(v.Upper)}]" : "—";
+            var p = c.VersusBaseline is { } vb ? P(vb.PValue) : "—";
+            md.Append(CultureInfo.InvariantCulture,
+                $"| {c.Config} | {(c.Frozen.Count == 0 ? "—" : string.Join(" ", c.Frozen))} | {c.TrainableParameters:N0} | {c.Seeds.Count} | {Pct(c.TestAccuracy)} | {Pct(c.DevAccuracy)} | {Pct(c.MacroF1)} | {delta} | {p} | {c.TokensPerSecond.Mean:N0} |\n");
+        }
+        md.Append("\n## The seed README's claims\n\n| claim | outcome | effect |\n|---|---|---|\n");
+        foreach (var claim in claims)
+            md.Append(CultureInfo.InvariantCulture, $"| {claim.Statement} | {(claim.Holds ? "reproduced" : "not reproduced")} | {claim.Effect} |\n");
+        md.Append("\n![result](result.png)\n");
+        return md.ToString();
+    }
+
+    private static string Pct(MeanSd m) => m.N > 1
+        ? string.Create(CultureInfo.InvariantCulture, $"{m.Mean * 100:F2} ± {m.Sd * 100:F2}")
+        : string.Create(CultureInfo.InvariantCulture, $"{m.Mean * 100:F2}");
+
+    private static string Points(double difference) => string.Create(CultureInfo.InvariantCulture, $"{difference * 100:+0.00;-0.00;0.00} pt");
+
+    private static string P(double p) => p < 1e-4 ? "< 1e-4" : p.ToString("0.0000", CultureInfo.InvariantCulture);
+}

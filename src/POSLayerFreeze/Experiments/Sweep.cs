@@ -1,0 +1,68 @@
+using System.Security.Cryptography;
+using POSLayerFreeze.Data;
+using POSLayerFreeze.Freezing;
+using POSLayerFreeze.Models;
+using POSLayerFreeze.Training;
+
+namespace POSLayerFreeze.Experiments;
+
+/// <summary>What to run: configurations × seeds under one profile, model and device.</summary>
+public sealed record SweepRequest(IReadOnlyList<string> Configs, IReadOnlyList<long> Seeds, TrainingProfile Profile, string Model,
+    string Device, bool Tf32, string OutDir, string? DataDir);
+
+/// <summary>Reports sweep progress to whatever front end drives it.</summary>
+public interface ISweepObserver
+{
+    void Planned(IReadOnlyList<RunSpec> todo, IReadOnlyList<RunSpec> alreadyFinished);
+    void RunStarted(RunSpec spec);
+    void Progress(RunSpec spec, int stepsDone, int totalSteps, double loss);
+    void RunFinished(RunSpec spec, System.Text.Json.Nodes.JsonObject metrics);
+}
+
+/// <summary>
+/// Runs a sweep resumably: a run whose folder already holds metrics.json with the same inputs hash is skipped;
+/// every file is written atomically, so an interruption loses at most the run in progress.
+/// </summary>
+public static class Sweep
+{
+    /// <summary>Resolves the model and expands configs × seeds into run specs (canonical config names).</summary>
+    public static (ModelSource Model, IReadOnlyList<RunSpec> Specs) Plan(SweepRequest request)
+    {
+        var model = ModelCatalog.Resolve(request.Model);
+        var identity = ModelIdentity(model);
+        var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
+        var specs = configs.SelectMany(c => request.Seeds.Distinct().Select(s =>
+            new RunSpec(c, s, request.Profile, model.Name, identity, NormalizeDevice(request.Device), request.Tf32))).ToArray();
+        return (model, specs);
+    }
+
+    public static IReadOnlyList<System.Text.Json.Nodes.JsonObject> Run(SweepRequest request, IReadOnlyList<RunSpec> specs, ModelSource model,
+        ISweepObserver observer, CancellationToken cancel)
+    {
+        var finished = specs.Where(s => RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
+        var todo = specs.Except(finished).ToArray();
+        observer.Planned(todo, finished);
+        var results = new List<System.Text.Json.Nodes.JsonObject>();
+        if (todo.Length == 0) return results;
+        var data = ExperimentData.Load(model, request.Profile, EwtDataset.Locate(request.DataDir));
+        foreach (var spec in todo)
+        {
+            cancel.ThrowIfCancellationRequested();
+            observer.RunStarted(spec);
+            var metrics = RunExecutor.Execute(spec, data, Path.Combine(request.OutDir, spec.RelativeDirectory),
+                (step, total, loss) => observer.Progress(spec, step, total, loss), cancel);
+            observer.RunFinished(spec, metrics);
+            results.Add(metrics);
+        }
+        return results;
+    }
+
+    /// <summary>Which weights a run used: the model's name and a hash of its weights file.</summary>
+    public static string ModelIdentity(ModelSource model)
+    {
+        using var stream = File.OpenRead(model.WeightsPath);
+        return $"{model.Name}@sha256:{Convert.ToHexStringLower(SHA256.HashData(stream))[..16]}";
+    }
+
+    private static string NormalizeDevice(string device) => string.IsNullOrWhiteSpace(device) ? "cpu" : device.Trim().ToLowerInvariant();
+}

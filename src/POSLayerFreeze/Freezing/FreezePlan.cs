@@ -1,0 +1,122 @@
+using System.Globalization;
+using POSLayerFreeze.Models;
+using TorchSharp.Modules;
+
+namespace POSLayerFreeze.Freezing;
+
+/// <summary>
+/// Which units of the encoder stay fixed during fine-tuning, as data. One grammar for every name:
+/// <c>baseline</c> (nothing frozen), <c>slpf-K</c> (layer K), <c>clpf-A+B+…</c> (any subset; <c>emb</c> may be a
+/// member), <c>all</c> (embeddings and every layer; only the classifier trains). Names are canonical: units are
+/// listed embeddings first, then layers ascending, so <c>clpf-2+0</c> parses to the plan named <c>clpf-0+2</c>.
+/// </summary>
+public sealed record FreezePlan
+{
+    private FreezePlan(string name, IReadOnlyList<string> frozenUnits)
+    {
+        Name = name;
+        FrozenUnits = frozenUnits;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Unit names as <see cref="TokenClassifier.FreezableUnits"/> names them: <c>emb</c>, <c>0</c>…<c>L−1</c>.</summary>
+    public IReadOnlyList<string> FrozenUnits { get; }
+
+    public static FreezePlan Parse(string name, int numLayers)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numLayers);
+        var text = (name ?? throw new ArgumentNullException(nameof(name))).Trim().ToLowerInvariant();
+        if (text == "baseline") return new FreezePlan("baseline", []);
+        if (text == "all") return new FreezePlan("all", ["emb", .. Enumerable.Range(0, numLayers).Select(Unit)]);
+        if (text.StartsWith("slpf-", StringComparison.Ordinal))
+        {
+            var layer = ParseLayer(text[5..], name, numLayers);
+            return new FreezePlan($"slpf-{layer}", [Unit(layer)]);
+        }
+        if (text.StartsWith("clpf-", StringComparison.Ordinal))
+        {
+            var members = text[5..].Split('+');
+            var frozenEmb = false;
+            var layers = new SortedSet<int>();
+            foreach (var member in members)
+            {
+                if (member == "emb")
+                {
+                    if (frozenEmb) throw new FormatException($"Freeze plan '{name}': 'emb' listed twice.");
+                    frozenEmb = true;
+                }
+                else if (!layers.Add(ParseLayer(member, name, numLayers)))
+                {
+                    throw new FormatException($"Freeze plan '{name}': layer {member} listed twice.");
+                }
+            }
+            if (members.Length < 1 || (members.Length == 1 && members[0].Length == 0))
+                throw new FormatException($"Freeze plan '{name}': clpf needs at least one member, e.g. clpf-0+1.");
+            var units = layers.Select(Unit).ToList();
+            if (frozenEmb) units.Insert(0, "emb");
+            return new FreezePlan("clpf-" + string.Join('+', units), units.ToArray());
+        }
+        throw new FormatException(
+            $"Unknown freeze plan '{name}': expected baseline, slpf-K, clpf-A+B+… (layers 0..{numLayers - 1} or emb) or all.");
+    }
+
+    /// <summary>
+    /// Sets requires_grad on every encoder parameter (false for frozen units) and returns the trainable
+    /// parameters in model order: exactly what the optimizer may see.
+    /// </summary>
+    public IReadOnlyList<Parameter> Apply(TokenClassifier model)
+    {
+        var units = model.FreezableUnits();
+        var known = units.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
+        var unknown = FrozenUnits.Where(u => !known.Contains(u)).ToArray();
+        if (unknown.Length > 0)
+            throw new ArgumentException($"Freeze plan '{Name}' names units the model does not have: {string.Join(", ", unknown)}.");
+        var frozen = FrozenUnits.ToHashSet(StringComparer.Ordinal);
+        var trainable = new List<Parameter>();
+        foreach (var unit in units)
+        {
+            var train = !frozen.Contains(unit.Name);
+            foreach (var p in unit.Parameters)
+            {
+                p.requires_grad = train;
+                if (train) trainable.Add(p);
+            }
+        }
+        foreach (var p in model.ClassifierParameters())
+        {
+            p.requires_grad = true;
+            trainable.Add(p);
+        }
+        return trainable;
+    }
+
+    public override string ToString() => Name;
+
+    private static string Unit(int layer) => layer.ToString(CultureInfo.InvariantCulture);
+
+    private static int ParseLayer(string text, string name, int numLayers)
+    {
+        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var layer) || layer >= numLayers)
+            throw new FormatException($"Freeze plan '{name}': '{text}' is not a layer of this model (0..{numLayers - 1}) or emb.");
+        return layer;
+    }
+}
+
+/// <summary>The seed README's experiments as named suites of freeze plans.</summary>
+public static class Suites
+{
+    public static readonly IReadOnlyList<string> Names = ["baseline", "slpf", "clpf", "study"];
+
+    public static IReadOnlyList<FreezePlan> Expand(string suite, int numLayers) => suite.Trim().ToLowerInvariant() switch
+    {
+        "baseline" => [FreezePlan.Parse("baseline", numLayers)],
+        "slpf" => Enumerable.Range(0, numLayers).Select(k => FreezePlan.Parse($"slpf-{k}", numLayers)).ToArray(),
+        // Bottom-up prefixes 0+1, 0+1+2, …, 0+…+(L−1), then everything (embeddings too).
+        "clpf" => Enumerable.Range(2, numLayers - 1)
+            .Select(n => FreezePlan.Parse("clpf-" + string.Join('+', Enumerable.Range(0, n)), numLayers))
+            .Append(FreezePlan.Parse("all", numLayers)).ToArray(),
+        "study" => [.. Expand("baseline", numLayers), .. Expand("slpf", numLayers), .. Expand("clpf", numLayers)],
+        _ => throw new FormatException($"Unknown suite '{suite}': expected one of {string.Join(", ", Names)}."),
+    };
+}

@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using POSLayerFreeze.Data;
+using POSLayerFreeze.Models;
+using POSLayerFreeze.Tokenization;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace POSLayerFreeze.Training;
+
+/// <summary>What one training run did: steps, tokens (real and padded), time, and the loss curve as read.</summary>
+public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, double Seconds, IReadOnlyList<(int Step, double Loss)> Loss)
+{
+    public double TokensPerSecond => Seconds > 0 ? RealTokens / Seconds : 0;
+}
+
+/// <summary>Progress callback: step done, total steps, last loss read (NaN until the first read).</summary>
+public delegate void TrainProgress(int step, int totalSteps, double loss);
+
+/// <summary>
+/// The one training loop: per step a dispose scope, forward, cross-entropy (ignore −100), backward, AdamW step,
+/// linear schedule. The loss stays on the device and is read every <see cref="LossReadInterval"/> steps, so the
+/// loop never waits on the GPU.
+/// </summary>
+public static class Trainer
+{
+    public const int LossReadInterval = 50;
+
+    public static TrainStats Train(TokenClassifier model, IReadOnlyList<Parameter> trainable, IReadOnlyList<SentenceWindow> windows,
+        TrainingProfile profile, long seed, int padId, TrainProgress? progress = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var device = model.ClassifierParameters()[0].device;
+        var lengths = windows.Select(w => w.Length).ToArray();
+        var epochs = Enumerable.Range(0, profile.Epochs)
+            .Select(e => LengthGroupedBatcher.Batches(lengths, profile.BatchSize, unchecked((ulong)seed), e)).ToArray();
+        var totalSteps = epochs.Sum(e => e.Length);
+        using var optimizer = new FlatAdamW(trainable, profile.LearningRate, profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay);
+        using var lossSum = zeros(1, dtype: float32, device: device);
+        var losses = new List<(int, double)>();
+        long realTokens = 0, paddedTokens = 0;
+        var sinceRead = 0;
+        var lastLoss = double.NaN;
+        model.train();
+        var clock = Stopwatch.StartNew();
+        var step = 0;
+        foreach (var batches in epochs)
+        {
+            foreach (var batch in batches)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using (var scope = NewDisposeScope())
+                {
+                    var padded = LengthGroupedBatcher.Pad(windows, batch, padId);
+                    long[] shape = [padded.BatchSize, padded.Length];
+                    var ids = tensor(padded.InputIds, shape).to(device);
+                    var mask = tensor(padded.AttentionMask, shape).to(device);
+                    var labels = tensor(padded.Labels, shape).to(device);
+                    var logits = model.forward(ids, mask);                                         // [B, T, 17]
+                    var loss = cross_entropy(logits.view(-1, logits.shape[^1]), labels.view(-1), ignore_index: Upos.IgnoreIndex);
+                    loss.backward();
+                    // HF's linear schedule without warm-up: step s (0-based) uses lr·(T − s)/T.
+                    optimizer.LearningRate = profile.LearningRate * (totalSteps - step) / totalSteps;
+                    optimizer.Step();
+                    optimizer.ZeroGrad();
+                    using (no_grad()) lossSum.add_(loss.detach());
+                    realTokens += batch.Sum(i => windows[i].Length);
+                    paddedTokens += (long)padded.BatchSize * padded.Length;
+                }
+                step++;
+                sinceRead++;
+                if (sinceRead == LossReadInterval || step == totalSteps)
+                {
+                    lastLoss = lossSum.item<float>() / sinceRead;   // the only host sync, once per interval
+                    lossSum.zero_();
+                    losses.Add((step, lastLoss));
+                    sinceRead = 0;
+                }
+                progress?.Invoke(step, totalSteps, lastLoss);
+            }
+        }
+        if (device.type == DeviceType.CUDA) cuda.synchronize(device);
+        clock.Stop();
+        return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, losses);
+    }
+}
