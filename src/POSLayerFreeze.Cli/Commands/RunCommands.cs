@@ -38,6 +38,8 @@ internal static class RunCommands
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);
             if (configText is not null && suiteText is not null) throw new ArgumentException("give --suite or --configs, not both");
+            // Checked before the model is resolved (minilm converts on first use): a wrong --shard fails at once.
+            var shardPart = parse.GetValue(shard) is { } shardText ? RunSpec.ParseShard(shardText) : ((int Index, int Count)?)null;
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
                 Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir));
             var (source, _) = Sweep.Plan(request with { Configs = ["baseline"] });
@@ -47,10 +49,9 @@ internal static class RunCommands
             request = request with { Configs = names };
             var (_, specs) = Sweep.Plan(request);
             var parallelCount = parse.GetValue(parallel);
-            if (parse.GetValue(shard) is { } shardText)
+            if (shardPart is var (index, count))
             {
                 if (parallelCount > 1) throw new ArgumentException("--shard and --parallel cannot be combined");
-                var (index, count) = RunSpec.ParseShard(shardText);
                 specs = RunSpec.Shard(specs, index, count);
             }
             AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, device {deviceName} → {request.OutDir}");
@@ -142,10 +143,11 @@ internal static class RunCommands
         var table = new Table().AddColumns("config", "trainable", "seeds", "test acc %", "dev acc %", "Δ vs baseline (pt)", "tokens/s");
         foreach (var c in configs)
         {
-            table.AddRow(c.Config, c.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture), c.Seeds.Count.ToString(CultureInfo.InvariantCulture),
+            // Cells are Spectre markup: the interval's "[lo, hi]" must be escaped or it is read as a style tag.
+            table.AddRow(Markup.Escape(c.Config), c.TrainableParameters.ToString("N0", CultureInfo.InvariantCulture), c.Seeds.Count.ToString(CultureInfo.InvariantCulture),
                 string.Create(CultureInfo.InvariantCulture, $"{c.TestAccuracy.Mean * 100:F2} ± {c.TestAccuracy.Sd * 100:F2}"),
                 string.Create(CultureInfo.InvariantCulture, $"{c.DevAccuracy.Mean * 100:F2}"),
-                c.VersusBaseline is { } v ? string.Create(CultureInfo.InvariantCulture, $"{v.Difference * 100:+0.00;-0.00} [{v.Lower * 100:+0.00;-0.00}, {v.Upper * 100:+0.00;-0.00}]") : "—",
+                c.VersusBaseline is { } v ? Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{v.Difference * 100:+0.00;-0.00} [{v.Lower * 100:+0.00;-0.00}, {v.Upper * 100:+0.00;-0.00}]")) : "—",
                 c.TokensPerSecond.Mean.ToString("N0", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
