@@ -45,18 +45,17 @@ public static class Trainer
         model.train();
         var clock = Stopwatch.StartNew();
         var step = 0;
-        foreach (var batches in epochs)
+        // Every batch is padded and copied to the device before the clock starts: a host-to-device copy from
+        // pageable memory inside the loop would wait for the GPU each step.
+        var deviceBatches = epochs.Select(batches => batches.Select(batch => DeviceBatch.Upload(windows, batch, padId, device)).ToArray()).ToArray();
+        foreach (var batches in deviceBatches)
         {
             foreach (var batch in batches)
             {
                 cancel.ThrowIfCancellationRequested();
                 using (var scope = NewDisposeScope())
                 {
-                    var padded = LengthGroupedBatcher.Pad(windows, batch, padId);
-                    long[] shape = [padded.BatchSize, padded.Length];
-                    var ids = tensor(padded.InputIds, shape).to(device);
-                    var mask = tensor(padded.AttentionMask, shape).to(device);
-                    var labels = tensor(padded.Labels, shape).to(device);
+                    var (ids, mask, labels) = (batch.InputIds, batch.AttentionMask, batch.Labels);
                     var logits = model.forward(ids, mask);                                         // [B, T, 17]
                     var loss = cross_entropy(logits.view(-1, logits.shape[^1]), labels.view(-1), ignore_index: Upos.IgnoreIndex);
                     loss.backward();
@@ -65,8 +64,8 @@ public static class Trainer
                     optimizer.Step();
                     optimizer.ZeroGrad();
                     using (no_grad()) lossSum.add_(loss.detach());
-                    realTokens += batch.Sum(i => windows[i].Length);
-                    paddedTokens += (long)padded.BatchSize * padded.Length;
+                    realTokens += batch.RealTokens;
+                    paddedTokens += batch.PaddedTokens;
                 }
                 step++;
                 sinceRead++;
@@ -82,6 +81,30 @@ public static class Trainer
         }
         if (device.type == DeviceType.CUDA) cuda.synchronize(device);
         clock.Stop();
+        foreach (var batch in deviceBatches.SelectMany(b => b)) batch.Dispose();
         return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, losses);
+    }
+}
+
+/// <summary>One padded batch resident on the training device.</summary>
+internal sealed record DeviceBatch(Tensor InputIds, Tensor AttentionMask, Tensor Labels, long RealTokens, long PaddedTokens) : IDisposable
+{
+    public static DeviceBatch Upload(IReadOnlyList<SentenceWindow> windows, int[] batch, int padId, Device device)
+    {
+        var padded = LengthGroupedBatcher.Pad(windows, batch, padId);
+        long[] shape = [padded.BatchSize, padded.Length];
+        using var scope = NewDisposeScope();
+        return new DeviceBatch(
+            tensor(padded.InputIds, shape).to(device).MoveToOuterDisposeScope(),
+            tensor(padded.AttentionMask, shape).to(device).MoveToOuterDisposeScope(),
+            tensor(padded.Labels, shape).to(device).MoveToOuterDisposeScope(),
+            batch.Sum(i => windows[i].Length), (long)padded.BatchSize * padded.Length);
+    }
+
+    public void Dispose()
+    {
+        InputIds.Dispose();
+        AttentionMask.Dispose();
+        Labels.Dispose();
     }
 }
