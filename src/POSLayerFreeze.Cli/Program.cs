@@ -13,6 +13,7 @@ var root = new RootCommand("poslf — layer-freezing experiments for transformer
 root.Subcommands.Add(DoctorCommand.Create(EnvironmentChecks.All, dataDir));
 root.Subcommands.Add(RunCommands.CreateRun(dataDir));
 root.Subcommands.Add(RunCommands.CreateReport());
+root.Subcommands.Add(ParityCommand.Create(dataDir));
 root.Subcommands.Add(RunCommands.CreateMerge());
 root.Subcommands.Add(GoldenCommands.CreateApprove());
 root.Subcommands.Add(GoldenCommands.CreateGolden());
