@@ -1,0 +1,182 @@
+using POSLayerFreeze.Data;
+using POSLayerFreeze.Freezing;
+using POSLayerFreeze.Models;
+using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Tokenization;
+using POSLayerFreeze.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace POSLayerFreeze.Benchmarks;
+
+/// <summary>The two model sizes benchmarked: the embedded pretrained MiniLM and a randomly initialised DistilBERT-base-sized encoder.</summary>
+public enum BenchModel
+{
+    /// <summary>all-MiniLM-L6-v2 (BERT, hidden 384, 6 layers), pretrained, embedded.</summary>
+    Minilm,
+
+    /// <summary><see cref="DistilBertConfig"/> defaults (hidden 768, 6 layers, FFN 3072), random init: speed only.</summary>
+    Distilbert,
+}
+
+/// <summary>Which optimizer a harness steps with.</summary>
+public enum BenchOptimizer
+{
+    /// <summary>The trainer's <see cref="FlatAdamW"/>.</summary>
+    Flat,
+
+    /// <summary>TorchSharp's managed <c>torch.optim.AdamW</c> (the state before the flat optimizer).</summary>
+    Torch,
+}
+
+/// <summary>
+/// One training step exactly as <see cref="Trainer"/> runs it (dispose scope, forward, cross-entropy with −100
+/// ignored, backward, AdamW step, zero grad, loss accumulated on the device) on a batch staged on the device once,
+/// so a timed step has no host sync. <see cref="Dispose"/> releases the model and optimizer state.
+/// </summary>
+public sealed class TrainingHarness : IDisposable
+{
+    private const double LearningRate = 5e-5;
+    private readonly FlatAdamW? _flat;
+    private readonly optim.Optimizer? _torchOptimizer;
+    private readonly Tensor _lossSum;
+    private readonly List<PaddedBatch> _hostBatches = [];
+    private readonly List<(Tensor Ids, Tensor Mask, Tensor Labels)> _deviceBatches = [];
+    private int _next;
+
+    public TrainingHarness(BenchModel model, string config, IReadOnlyList<PaddedBatch> batches, BenchOptimizer optimizer = BenchOptimizer.Flat,
+        bool tf32 = false, long seed = 42)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        Device = BenchEnvironment.ResolveDevice();
+        if (Device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = tf32;
+        TorchRuntime.Seed(seed);
+        Model = CreateModel(model, Device);
+        Plan = FreezePlan.Parse(config, Model.Config.NumLayers);
+        Trainable = Plan.Apply(Model);
+        if (optimizer == BenchOptimizer.Flat)
+        {
+            _flat = new FlatAdamW(Trainable, LearningRate);
+        }
+        else
+        {
+            _torchOptimizer = optim.AdamW(Trainable, LearningRate, 0.9, 0.999, 1e-8, 0.01);
+        }
+        Model.train();
+        _lossSum = zeros(1, dtype: ScalarType.Float32, device: Device);
+        foreach (var batch in batches)
+        {
+            _hostBatches.Add(batch);
+            _deviceBatches.Add(Stage(batch, Device));
+            RealTokens += batch.AttentionMask.Sum();
+            PaddedTokens += (long)batch.BatchSize * batch.Length;
+        }
+        // Training state that lives for the whole run: every parameter, plus gradient and two moments per trainable one.
+        var all = Model.parameters().Sum(p => p.numel());
+        var trainable = Trainable.Sum(p => p.numel());
+        StateBytes = (all + 3 * trainable) * sizeof(float);
+    }
+
+    public Device Device { get; }
+
+    public TokenClassifier Model { get; }
+
+    public FreezePlan Plan { get; }
+
+    public IReadOnlyList<Parameter> Trainable { get; }
+
+    /// <summary>How many batches the harness cycles through.</summary>
+    public int BatchCount => _hostBatches.Count;
+
+    /// <summary>Real (attended) tokens summed over the harness's batches.</summary>
+    public long RealTokens { get; }
+
+    /// <summary>Padded tokens (batch × length) summed over the harness's batches.</summary>
+    public long PaddedTokens { get; }
+
+    /// <summary>Bytes of parameters + gradients + AdamW moments (fp32).</summary>
+    public long StateBytes { get; }
+
+    /// <summary>The last loss read to the host (NaN until the first read).</summary>
+    public double LastLoss { get; private set; } = double.NaN;
+
+    public static TokenClassifier CreateModel(BenchModel model, Device device)
+    {
+        if (model == BenchModel.Minilm) return ModelCatalog.CreateClassifier(ModelCatalog.Resolve("minilm"), Upos.Tags.Count, device);
+        var classifier = new TokenClassifier(new DistilBertConfig(), Upos.Tags.Count);
+        classifier.InitializeClassifier();
+        if (device.type != DeviceType.CPU) classifier.to(device);
+        return classifier;
+    }
+
+    /// <summary>One step on the next staged batch (round robin). <paramref name="readLoss"/>: copy the loss to the host (a sync).</summary>
+    public void Step(bool readLoss = false) => StepOn(_deviceBatches[NextIndex()], readLoss);
+
+    /// <summary>One step that first copies the host batch to the device, as <see cref="Trainer"/> does today.</summary>
+    public void StepFromHost(bool readLoss = false)
+    {
+        var batch = _hostBatches[NextIndex()];
+        using var scope = NewDisposeScope();
+        StepOn(Stage(batch, Device), readLoss);
+    }
+
+    /// <summary>Reads the accumulated loss (a host sync) and resets the accumulator.</summary>
+    public double ReadLoss()
+    {
+        LastLoss = _lossSum.item<float>();
+        _lossSum.zero_();
+        return LastLoss;
+    }
+
+    private int NextIndex()
+    {
+        var index = _next;
+        _next = (_next + 1) % _deviceBatches.Count;
+        return index;
+    }
+
+    private void StepOn((Tensor Ids, Tensor Mask, Tensor Labels) batch, bool readLoss)
+    {
+        using (var scope = NewDisposeScope())
+        {
+            var logits = Model.forward(batch.Ids, batch.Mask);
+            var loss = cross_entropy(logits.view(-1, logits.shape[^1]), batch.Labels.view(-1), ignore_index: Upos.IgnoreIndex);
+            loss.backward();
+            if (_flat is not null)
+            {
+                _flat.Step();
+                _flat.ZeroGrad();
+            }
+            else
+            {
+                _torchOptimizer!.step();
+                _torchOptimizer.zero_grad();
+            }
+            using (no_grad()) _lossSum.add_(loss.detach());
+        }
+        if (readLoss) ReadLoss();
+    }
+
+    private static (Tensor Ids, Tensor Mask, Tensor Labels) Stage(PaddedBatch batch, Device device)
+    {
+        long[] shape = [batch.BatchSize, batch.Length];
+        return (tensor(batch.InputIds, shape).to(device), tensor(batch.AttentionMask, shape).to(device), tensor(batch.Labels, shape).to(device));
+    }
+
+    public void Dispose()
+    {
+        foreach (var (ids, mask, labels) in _deviceBatches)
+        {
+            ids.Dispose();
+            mask.Dispose();
+            labels.Dispose();
+        }
+        _deviceBatches.Clear();
+        _flat?.Dispose();
+        _torchOptimizer?.Dispose();
+        _lossSum.Dispose();
+        Model.Dispose();
+    }
+}
