@@ -24,9 +24,10 @@ internal static class RunCommands
         var shard = new Option<string?>("--shard") { Description = "i/n: run only shard i of n (deterministic split of configs × seeds)" };
         var parallel = new Option<int>("--parallel") { Description = "Run N shards concurrently as child processes (on a GPU: several configurations at once)", DefaultValueFactory = _ => 1 };
         var tf32 = new Option<bool>("--tf32") { Description = "Allow TF32 matmuls on CUDA (faster, recorded in results; off by default)" };
+        var cachedPrefix = new Option<bool>("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
         var noSummary = new Option<bool>("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
         var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
-        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, noSummary })
+        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, cachedPrefix, noSummary })
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
@@ -41,7 +42,7 @@ internal static class RunCommands
             // Checked before the model is resolved (minilm converts on first use): a wrong --shard fails at once.
             var shardPart = parse.GetValue(shard) is { } shardText ? RunSpec.ParseShard(shardText) : ((int Index, int Count)?)null;
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
-                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir));
+                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix));
             var (source, _) = Sweep.Plan(request with { Configs = ["baseline"] });
             var names = configText is not null
                 ? configText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

@@ -49,7 +49,8 @@ public static class RunExecutor
         var trainableCount = trainable.Sum(p => p.numel());
         var totalCount = model.parameters().Sum(p => p.numel());
 
-        var stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, progress, cancel);
+        var stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, progress,
+            cachedPrefix: spec.CachedPrefix, cancel: cancel);
         var padId = data.Tokenizer.PadId;
         var devPred = Predictor.Predict(model, data.Dev.Windows, data.Dev.WordCounts, spec.Profile.EvalBatchSize, padId);
         var testPred = Predictor.Predict(model, data.Test.Windows, data.Test.WordCounts, spec.Profile.EvalBatchSize, padId);
@@ -82,6 +83,8 @@ public static class RunExecutor
             ["model_config"] = model.Config.ToJsonObject(),
             ["device"] = spec.Device,
             ["tf32"] = spec.Tf32,
+            // Only with --cached-prefix (a different protocol: no dropout in the cached frozen prefix).
+            ["cached_prefix"] = spec.CachedPrefix ? new JsonObject { ["cached_layers"] = stats.CachedLayers } : null,
             ["frozen"] = new JsonArray(plan.FrozenUnits.Select(u => (JsonNode)u).ToArray()),
             ["trainable_parameters"] = trainableCount,
             ["total_parameters"] = totalCount,

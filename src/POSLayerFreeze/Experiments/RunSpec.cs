@@ -12,14 +12,23 @@ namespace POSLayerFreeze.Experiments;
 /// Everything that decides one run's numbers. Two runs with the same <see cref="InputsHash"/> are the same
 /// experiment, so a sweep finding a finished run with that hash does not repeat it.
 /// </summary>
-public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, string Model, string ModelIdentity, string Device, bool Tf32)
+public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, string Model, string ModelIdentity, string Device, bool Tf32,
+    bool CachedPrefix = false)
 {
     /// <summary>Bump when the training or evaluation code changes what a run computes.</summary>
     public const int ProtocolRevision = 1;
 
     public string RelativeDirectory => Path.Combine(Config, "seed-" + Seed.ToString(CultureInfo.InvariantCulture));
 
-    public JsonObject ToJson() => new()
+    /// <summary>The inputs as JSON; <c>cached_prefix</c> appears only when set, so earlier runs keep their hash.</summary>
+    public JsonObject ToJson()
+    {
+        var json = Inputs();
+        if (CachedPrefix) json["cached_prefix"] = true;
+        return json;
+    }
+
+    private JsonObject Inputs() => new()
     {
         ["config"] = Config,
         ["seed"] = Seed,

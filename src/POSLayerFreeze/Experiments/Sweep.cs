@@ -8,7 +8,7 @@ namespace POSLayerFreeze.Experiments;
 
 /// <summary>What to run: configurations × seeds under one profile, model and device.</summary>
 public sealed record SweepRequest(IReadOnlyList<string> Configs, IReadOnlyList<long> Seeds, TrainingProfile Profile, string Model,
-    string Device, bool Tf32, string OutDir, string? DataDir);
+    string Device, bool Tf32, string OutDir, string? DataDir, bool CachedPrefix = false);
 
 /// <summary>Reports sweep progress to whatever front end drives it.</summary>
 public interface ISweepObserver
@@ -32,7 +32,7 @@ public static class Sweep
         var identity = ModelIdentity(model);
         var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
         var specs = configs.SelectMany(c => request.Seeds.Distinct().Select(s =>
-            new RunSpec(c, s, request.Profile, model.Name, identity, NormalizeDevice(request.Device), request.Tf32))).ToArray();
+            new RunSpec(c, s, request.Profile, model.Name, identity, NormalizeDevice(request.Device), request.Tf32, request.CachedPrefix))).ToArray();
         return (model, specs);
     }
 

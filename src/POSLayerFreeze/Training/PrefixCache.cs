@@ -23,6 +23,7 @@ public sealed class PrefixCache : IDisposable
     private readonly nn.Module<Tensor, Tensor> _dropout;
     private readonly nn.Module<Tensor, Tensor> _classifier;
     private readonly long _hidden;
+    private readonly Dictionary<IReadOnlyList<int>, Tensor> _prepared = new(ReferenceEqualityComparer.Instance);
 
     private PrefixCache(Tensor states, long[] offsets, int[] lengths, int cachedLayers, IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> rest,
         nn.Module<Tensor, Tensor> dropout, nn.Module<Tensor, Tensor> classifier, long hidden)
@@ -118,11 +119,29 @@ public sealed class PrefixCache : IDisposable
         ArgumentNullException.ThrowIfNull(attentionMask);
         using var scope = NewDisposeScope();
         var length = attentionMask.shape[1];
-        var rows = tensor(RowIndex(batch, _lengths, _offsets, (int)length, _states.shape[0] - 1), device: _states.device);
+        var rows = _prepared.TryGetValue(batch, out var ready) && ready.shape[0] == batch.Count * length
+            ? ready
+            : tensor(RowIndex(batch, _lengths, _offsets, (int)length, _states.shape[0] - 1), device: _states.device);
         var state = _states.index_select(0, rows).view(batch.Count, length, _hidden);
         var sdpaMask = attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
         foreach (var layer in _rest) state = layer.forward(state, sdpaMask);
         return _classifier.forward(_dropout.forward(state)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Uploads the gather indices of these batches (each padded to its longest window) once, so that
+    /// <see cref="Forward"/> on the same batch arrays copies nothing from the host: a copy from pageable memory would
+    /// wait for the GPU every step.
+    /// </summary>
+    public void Prepare(IEnumerable<IReadOnlyList<int>> batches)
+    {
+        ArgumentNullException.ThrowIfNull(batches);
+        foreach (var batch in batches)
+        {
+            if (_prepared.ContainsKey(batch)) continue;
+            var length = batch.Max(i => _lengths[i]);
+            _prepared[batch] = tensor(RowIndex(batch, _lengths, _offsets, length, _states.shape[0] - 1), device: _states.device).DetachFromDisposeScope();
+        }
     }
 
     /// <summary>Per padded position of the batch, its row in the flat buffer (<paramref name="padRow"/> beyond a window's end).</summary>
@@ -154,5 +173,10 @@ public sealed class PrefixCache : IDisposable
             Get<nn.Module<Tensor, Tensor>>("classifier"));
     }
 
-    public void Dispose() => _states.Dispose();
+    public void Dispose()
+    {
+        foreach (var rows in _prepared.Values) rows.Dispose();
+        _prepared.Clear();
+        _states.Dispose();
+    }
 }

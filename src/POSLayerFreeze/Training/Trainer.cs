@@ -12,6 +12,9 @@ namespace POSLayerFreeze.Training;
 /// <summary>What one training run did: steps, tokens (real and padded), time, and the loss curve as read.</summary>
 public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, double Seconds, IReadOnlyList<(int Step, double Loss)> Loss)
 {
+    /// <summary>Cached-prefix mode: encoder layers whose output was cached (−1: mode off or nothing cacheable).</summary>
+    public int CachedLayers { get; init; } = -1;
+
     public double TokensPerSecond => Seconds > 0 ? RealTokens / Seconds : 0;
 }
 
@@ -28,7 +31,8 @@ public static class Trainer
     public const int LossReadInterval = 50;
 
     public static TrainStats Train(TokenClassifier model, IReadOnlyList<Parameter> trainable, IReadOnlyList<SentenceWindow> windows,
-        TrainingProfile profile, long seed, int padId, TrainProgress? progress = null, CancellationToken cancel = default)
+        TrainingProfile profile, long seed, int padId, TrainProgress? progress = null, bool cachedPrefix = false,
+        CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         var device = model.ClassifierParameters()[0].device;
@@ -42,21 +46,24 @@ public static class Trainer
         long realTokens = 0, paddedTokens = 0;
         var sinceRead = 0;
         var lastLoss = double.NaN;
-        model.train();
         var clock = Stopwatch.StartNew();
+        // Opt-in (changes the protocol): the frozen prefix runs once per window without dropout; its time counts.
+        using var prefix = cachedPrefix ? PrefixCache.Build(model, windows, padId, profile.EvalBatchSize) : null;
+        model.train();
         var step = 0;
         // Every batch is padded and copied to the device before the clock starts: a host-to-device copy from
         // pageable memory inside the loop would wait for the GPU each step.
         var deviceBatches = epochs.Select(batches => batches.Select(batch => DeviceBatch.Upload(windows, batch, padId, device)).ToArray()).ToArray();
-        foreach (var batches in deviceBatches)
+        prefix?.Prepare(epochs.SelectMany(e => e));
+        foreach (var (batches, epochIndices) in deviceBatches.Zip(epochs))
         {
-            foreach (var batch in batches)
+            foreach (var (batch, indices) in batches.Zip(epochIndices))
             {
                 cancel.ThrowIfCancellationRequested();
                 using (var scope = NewDisposeScope())
                 {
                     var (ids, mask, labels) = (batch.InputIds, batch.AttentionMask, batch.Labels);
-                    var logits = model.forward(ids, mask);                                         // [B, T, 17]
+                    var logits = prefix is null ? model.forward(ids, mask) : prefix.Forward(indices, mask); // [B, T, 17]
                     var loss = cross_entropy(logits.view(-1, logits.shape[^1]), labels.view(-1), ignore_index: Upos.IgnoreIndex);
                     loss.backward();
                     // HF's linear schedule without warm-up: step s (0-based) uses lr·(T − s)/T.
@@ -82,7 +89,7 @@ public static class Trainer
         if (device.type == DeviceType.CUDA) cuda.synchronize(device);
         clock.Stop();
         foreach (var batch in deviceBatches.SelectMany(b => b)) batch.Dispose();
-        return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, losses);
+        return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, losses) { CachedLayers = prefix?.CachedLayers ?? -1 };
     }
 }
 

@@ -1,0 +1,33 @@
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Data;
+using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Tests.Experiments;
+
+namespace POSLayerFreeze.Tests.Training;
+
+/// <summary><c>--cached-prefix</c> end to end on the tiny world: recorded in metrics and the inputs hash, off by default.</summary>
+[TestFixture]
+public sealed class CachedPrefixRunTests
+{
+    private static RunSpec Spec(string config, bool cachedPrefix) =>
+        new(config, 42, TinyWorld.Profile, TinyWorld.Model.Name, Sweep.ModelIdentity(TinyWorld.Model), "cpu", Tf32: false, CachedPrefix: cachedPrefix);
+
+    [Test]
+    public void IsRecordedInMetricsAndTheInputsHashAndOnlyWhenAsked()
+    {
+        var data = ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, new EwtDataset(TinyWorld.DataDir));
+        var plain = Spec("all", cachedPrefix: false);
+        var cached = Spec("all", cachedPrefix: true);
+        Assert.That(cached.InputsHash, Is.Not.EqualTo(plain.InputsHash));
+        Assert.That(plain.ToJson().ContainsKey("cached_prefix"), Is.False, "runs without the flag keep their earlier inputs hash");
+
+        var metrics = RunExecutor.Execute(cached, data, TinyWorld.TempDir("cached-prefix"));
+        Assert.That(metrics["cached_prefix"]?["cached_layers"]?.GetValue<int>(), Is.EqualTo(TinyWorld.Model.Config.NumLayers));
+        Assert.That(metrics["inputs"]?["cached_prefix"]?.GetValue<bool>(), Is.True);
+        Assert.That(metrics["test"]?["accuracy"]?.GetValue<double>(), Is.InRange(0.0, 1.0));
+        Assert.That(metrics["train"]?["loss"]?.AsArray(), Is.Not.Empty);
+
+        var plainMetrics = RunExecutor.Execute(plain, data, TinyWorld.TempDir("plain-prefix"));
+        Assert.That(plainMetrics["cached_prefix"], Is.Null);
+    }
+}
