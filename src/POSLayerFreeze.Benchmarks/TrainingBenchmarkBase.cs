@@ -22,14 +22,15 @@ public abstract class TrainingBenchmarkBase
     protected abstract IEnumerable<(string Name, object? Value)> ParameterValues();
 
     protected void Build(string method, BenchModel model, string config, IReadOnlyList<PaddedBatch>? batches = null,
-        BenchOptimizer optimizer = BenchOptimizer.Flat, bool tf32 = false)
+        BenchOptimizer optimizer = BenchOptimizer.Flat, bool tf32 = false, bool cachedPrefix = false)
     {
         _method = method;
         BenchEnvironment.ResetPeakRss();
         _rssBefore = BenchEnvironment.Rss()?.Current ?? 0;
-        Harness = new TrainingHarness(model, config, batches ?? [BenchBatches.Fixed()], optimizer, tf32);
+        Harness = new TrainingHarness(model, config, batches ?? [BenchBatches.Fixed()], optimizer, tf32, cachedPrefix: cachedPrefix);
         Harness.Step();
         Harness.ReadLoss();
+        Harness.ResetCpuUsage();
     }
 
     /// <summary>The declared benchmark class (the in-process toolchain runs an emitted subclass of it).</summary>
@@ -49,7 +50,8 @@ public abstract class TrainingBenchmarkBase
             Harness.RealTokens * steps / Harness.BatchCount, Harness.PaddedTokens * steps / Harness.BatchCount, Harness.StateBytes,
             rss is { } r ? r.Peak - _rssBefore : null,
             Harness.Device.type == TorchSharp.DeviceType.CUDA ? BenchEnvironment.CudaUsedBytes() : null,
-            paddedFraction));
+            paddedFraction,
+            Harness.CpuUsage.Steps > 0 ? Harness.CpuUsage.Cpu.TotalSeconds / Harness.CpuUsage.Steps : null));
         Harness.Dispose();
         Harness = null!;
         GC.Collect();

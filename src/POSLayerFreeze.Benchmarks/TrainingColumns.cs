@@ -14,6 +14,10 @@ public static class TrainingColumns
             (m, s) => s is { } st ? Rate(m.RealTokensPerOp, st) : "-"),
         new MetricColumn("PaddedTok/s", "padded tokens (batch × length) per second", UnitType.Dimensionless,
             (m, s) => s is { } st ? Rate(m.PaddedTokensPerOp, st) : "-"),
+        new MetricColumn("CPU/step", "process CPU seconds per training step (all threads; robust to other load on a shared machine, host time only on CUDA)",
+            UnitType.Dimensionless, (m, _) => m.CpuSecondsPerStep is { } c ? c.ToString("F3", CultureInfo.InvariantCulture) + " s" : "-"),
+        new MetricColumn("RealTok/CPU-s", "real tokens per CPU-second: real tokens per step / CPU/step (CPU runs)", UnitType.Dimensionless,
+            (m, _) => m.CpuSecondsPerStep is > 0 and { } c ? (m.RealTokensPerOp / c).ToString("N0", CultureInfo.InvariantCulture) : "-"),
         new MetricColumn("Pad%", "share of padded positions in the op's batches (or over a whole epoch for Batching)", UnitType.Dimensionless,
             (m, _) => ((m.PaddedFraction ?? 1 - (double)m.RealTokensPerOp / m.PaddedTokensPerOp) * 100).ToString("F1", CultureInfo.InvariantCulture)),
         new MetricColumn("TrainState", "parameters + gradients + AdamW moments of the trainable ones (fp32)", UnitType.Size,
@@ -53,7 +57,7 @@ public static class TrainingColumns
             return (baseline.Mean / mine.Mean).ToString("F2", CultureInfo.InvariantCulture);
         }
 
-        public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Parameters.Items.Any(p => p.Name == "Config"));
+        public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(TrainingStepBenchmarks));
 
         public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
     }

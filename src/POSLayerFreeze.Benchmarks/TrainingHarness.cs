@@ -45,9 +45,11 @@ public sealed class TrainingHarness : IDisposable
     private readonly List<PaddedBatch> _hostBatches = [];
     private readonly List<(Tensor Ids, Tensor Mask, Tensor Labels)> _deviceBatches = [];
     private int _next;
+    private readonly PrefixCache? _prefix;
+    private readonly int[] _prefixRows = [];
 
     public TrainingHarness(BenchModel model, string config, IReadOnlyList<PaddedBatch> batches, BenchOptimizer optimizer = BenchOptimizer.Flat,
-        bool tf32 = false, long seed = 42)
+        bool tf32 = false, long seed = 42, bool cachedPrefix = false)
     {
         ArgumentNullException.ThrowIfNull(batches);
         Device = BenchEnvironment.ResolveDevice();
@@ -63,6 +65,15 @@ public sealed class TrainingHarness : IDisposable
         else
         {
             _torchOptimizer = optim.AdamW(Trainable, LearningRate, 0.9, 0.999, 1e-8, 0.01);
+        }
+        if (cachedPrefix)
+        {
+            // The batch rows as windows 0..B−1 of a cache, so each step gathers its states instead of running the prefix.
+            var batch = batches.Count == 1 ? batches[0] : throw new ArgumentException("cached-prefix benchmarks use one batch");
+            var windows = Enumerable.Range(0, batch.BatchSize).Select(row => RowWindow(batch, row)).ToArray();
+            _prefix = PrefixCache.Build(Model, windows, padId: 0) ?? throw new ArgumentException($"{config}: the embeddings train, nothing to cache");
+            _prefixRows = Enumerable.Range(0, batch.BatchSize).ToArray();
+            _prefix.Prepare([_prefixRows]);
         }
         Model.train();
         _lossSum = zeros(1, dtype: ScalarType.Float32, device: Device);
@@ -137,11 +148,34 @@ public sealed class TrainingHarness : IDisposable
         return index;
     }
 
+    /// <summary>Process CPU time (all threads, libtorch's included) spent in steps, and the number of steps.</summary>
+    public (TimeSpan Cpu, long Steps) CpuUsage => (_cpu, _steps);
+
+    public void ResetCpuUsage() => (_cpu, _steps) = (TimeSpan.Zero, 0);
+
+    private TimeSpan _cpu;
+    private long _steps;
+
     private void StepOn((Tensor Ids, Tensor Mask, Tensor Labels) batch, bool readLoss)
+    {
+        var cpuBefore = Environment.CpuUsage.TotalTime;
+        try
+        {
+            StepCore(batch, readLoss);
+        }
+        finally
+        {
+            // On CPU the work is done when the step returns; on CUDA this is host time only.
+            _cpu += Environment.CpuUsage.TotalTime - cpuBefore;
+            _steps++;
+        }
+    }
+
+    private void StepCore((Tensor Ids, Tensor Mask, Tensor Labels) batch, bool readLoss)
     {
         using (var scope = NewDisposeScope())
         {
-            var logits = Model.forward(batch.Ids, batch.Mask);
+            var logits = _prefix is null ? Model.forward(batch.Ids, batch.Mask) : _prefix.Forward(_prefixRows, batch.Mask);
             var loss = cross_entropy(logits.view(-1, logits.shape[^1]), batch.Labels.view(-1), ignore_index: Upos.IgnoreIndex);
             loss.backward();
             if (_flat is not null)
@@ -159,6 +193,15 @@ public sealed class TrainingHarness : IDisposable
         if (readLoss) ReadLoss();
     }
 
+    private static SentenceWindow RowWindow(PaddedBatch batch, int row)
+    {
+        var offset = row * batch.Length;
+        var length = (int)batch.AttentionMask.AsSpan(offset, batch.Length).ToArray().Sum();
+        var ids = batch.InputIds.AsSpan(offset, length).ToArray().Select(i => (int)i).ToArray();
+        var labels = batch.Labels.AsSpan(offset, length).ToArray().Select(i => (int)i).ToArray();
+        return new SentenceWindow(ids, labels, new int[length], 0, 1);
+    }
+
     private static (Tensor Ids, Tensor Mask, Tensor Labels) Stage(PaddedBatch batch, Device device)
     {
         long[] shape = [batch.BatchSize, batch.Length];
@@ -174,6 +217,7 @@ public sealed class TrainingHarness : IDisposable
             labels.Dispose();
         }
         _deviceBatches.Clear();
+        _prefix?.Dispose();
         _flat?.Dispose();
         _torchOptimizer?.Dispose();
         _lossSum.Dispose();
