@@ -46,14 +46,14 @@ public static class Trainer
         long realTokens = 0, paddedTokens = 0;
         var sinceRead = 0;
         var lastLoss = double.NaN;
+        // Every batch is padded and copied to the device before the clock starts: a host-to-device copy from
+        // pageable memory inside the loop would wait for the GPU each step.
+        var deviceBatches = epochs.Select(batches => batches.Select(batch => DeviceBatch.Upload(windows, batch, padId, device)).ToArray()).ToArray();
         var clock = Stopwatch.StartNew();
         // Opt-in (changes the protocol): the frozen prefix runs once per window without dropout; its time counts.
         using var prefix = cachedPrefix ? PrefixCache.Build(model, windows, padId, profile.EvalBatchSize) : null;
         model.train();
         var step = 0;
-        // Every batch is padded and copied to the device before the clock starts: a host-to-device copy from
-        // pageable memory inside the loop would wait for the GPU each step.
-        var deviceBatches = epochs.Select(batches => batches.Select(batch => DeviceBatch.Upload(windows, batch, padId, device)).ToArray()).ToArray();
         prefix?.Prepare(epochs.SelectMany(e => e));
         foreach (var (batches, epochIndices) in deviceBatches.Zip(epochs))
         {
