@@ -115,7 +115,13 @@ public sealed class TrainingHarness : IDisposable
 
     public static TokenClassifier CreateModel(BenchModel model, Device device)
     {
-        if (model == BenchModel.Minilm) return ModelCatalog.CreateClassifier(ModelCatalog.Resolve("minilm"), Upos.Tags.Count, device);
+        // POSLF_BENCH_MINILM_DIR: the converted MiniLM folder, where the embedded resource assembly is not shipped
+        // (the GPU machine receives the weights as a folder; see eng/gpu/prepare.sh).
+        if (model == BenchModel.Minilm)
+        {
+            var spec = Environment.GetEnvironmentVariable("POSLF_BENCH_MINILM_DIR") is { Length: > 0 } dir ? dir : ModelCatalog.DefaultModel;
+            return ModelCatalog.CreateClassifier(ModelCatalog.Resolve(spec), Upos.Tags.Count, device);
+        }
         var classifier = new TokenClassifier(new DistilBertConfig(), Upos.Tags.Count);
         classifier.InitializeClassifier();
         if (device.type != DeviceType.CPU) classifier.to(device);
