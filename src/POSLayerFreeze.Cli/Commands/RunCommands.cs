@@ -63,7 +63,7 @@ internal static class RunCommands
             }
             else
             {
-                Sweep.Run(request, specs, source, new ConsoleObserver(), cancel);
+                RunWithProgress(request, specs, source, cancel);
             }
             AnsiConsole.MarkupLineInterpolated($"sweep finished in {clock.Elapsed.TotalSeconds:F1} s");
             if (!parse.GetValue(noSummary))
@@ -153,6 +153,56 @@ internal static class RunCommands
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(outDir, Summary.MarkdownFile)}, figure: {Path.Combine(outDir, Summary.FigureFile)}");
+    }
+
+    /// <summary>
+    /// On a terminal: live progress bars (the sweep and the run in progress) with remaining time. Redirected output
+    /// (CI logs, shard children): one line per run and a progress line with ETA every 10 s.
+    /// </summary>
+    private static void RunWithProgress(SweepRequest request, IReadOnlyList<RunSpec> specs, Models.ModelSource source, CancellationToken cancel)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive || Console.IsOutputRedirected)
+        {
+            Sweep.Run(request, specs, source, new ConsoleObserver(), cancel);
+            return;
+        }
+        AnsiConsole.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+            .Start(context => Sweep.Run(request, specs, source, new ProgressBarObserver(context), cancel));
+    }
+
+    private sealed class ProgressBarObserver(ProgressContext context) : ISweepObserver
+    {
+        private ProgressTask? _sweep;
+        private ProgressTask? _run;
+
+        public void Planned(IReadOnlyList<RunSpec> todo, IReadOnlyList<RunSpec> alreadyFinished)
+        {
+            if (alreadyFinished.Count > 0) AnsiConsole.MarkupLineInterpolated($"resuming: {alreadyFinished.Count} finished run(s) kept, {todo.Count} to do");
+            _sweep = context.AddTask($"sweep ({todo.Count} runs)", maxValue: Math.Max(1, todo.Count));
+        }
+
+        public void RunStarted(RunSpec spec)
+        {
+            _run?.StopTask();
+            _run = context.AddTask(Markup.Escape($"{spec.Config} seed {spec.Seed}"), maxValue: 1);
+        }
+
+        public void Progress(RunSpec spec, int stepsDone, int totalSteps, double loss)
+        {
+            if (_run is null) return;
+            _run.MaxValue = totalSteps;
+            _run.Value = stepsDone;
+            if (!double.IsNaN(loss)) _run.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{spec.Config} seed {spec.Seed} loss {loss:F3}"));
+        }
+
+        public void RunFinished(RunSpec spec, JsonObject metrics)
+        {
+            _run?.StopTask();
+            _sweep?.Increment(1);
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
+                $"{spec.Config} seed {spec.Seed}: test acc {metrics["test"]!["accuracy"]!.GetValue<double>() * 100:F2}%, dev {metrics["dev"]!["accuracy"]!.GetValue<double>() * 100:F2}%");
+        }
     }
 
     /// <summary>One line per run start/finish and a throttled progress line with ETA (works in CI logs too).</summary>
