@@ -234,8 +234,9 @@ internal static class RunCommands
             _lastPrint = _run.ElapsedMilliseconds;
             var fraction = (double)stepsDone / totalSteps;
             var eta = fraction > 0 ? TimeSpan.FromSeconds(_run.Elapsed.TotalSeconds * (1 - fraction) / fraction) : TimeSpan.Zero;
+            var lossText = double.IsNaN(loss) ? "not read yet" : loss.ToString("F4", CultureInfo.InvariantCulture);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"    step {stepsDone}/{totalSteps} ({fraction:P0}) loss {loss:F4}, run ETA {eta:mm\\:ss}"));
+                $"    step {stepsDone}/{totalSteps} ({fraction:P0}) loss {lossText}, run ETA {eta:mm\\:ss}"));
         }
 
         public void RunFinished(RunSpec spec, JsonObject metrics)
