@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Freezing;
+using POSLayerFreeze.Models;
 using POSLayerFreeze.Training;
 using Spectre.Console;
 
@@ -43,12 +44,13 @@ internal static class RunCommands
             var shardPart = parse.GetValue(shard) is { } shardText ? RunSpec.ParseShard(shardText) : ((int Index, int Count)?)null;
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
                 Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix));
-            var (source, _) = Sweep.Plan(request with { Configs = ["baseline"] });
+            // The suite's size depends on the model's layer count: resolve it once, then plan.
+            var source = ModelCatalog.Resolve(request.Model);
             var names = configText is not null
                 ? configText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : Suites.Expand(suiteText ?? "study", source.Config.NumLayers).Select(p => p.Name).ToArray();
             request = request with { Configs = names };
-            var (_, specs) = Sweep.Plan(request);
+            var specs = Sweep.Plan(request, source);
             var parallelCount = parse.GetValue(parallel);
             if (shardPart is var (index, count))
             {

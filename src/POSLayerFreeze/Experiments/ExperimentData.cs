@@ -38,8 +38,10 @@ public sealed class ExperimentData
     public TokenizedSplit Test { get; }
     public int MaxLength => Profile.MaxLength is { } m ? Math.Min(m, Model.Config.MaxPositions) : Model.Config.MaxPositions;
 
-    /// <summary>Training windows, flattened (a long sentence contributes several).</summary>
-    public IReadOnlyList<SentenceWindow> TrainWindows => Train.Windows.SelectMany(w => w).ToArray();
+    /// <summary>Training windows, flattened once (a long sentence contributes several); shared by every run.</summary>
+    public IReadOnlyList<SentenceWindow> TrainWindows => _trainWindows ??= Train.Windows.SelectMany(w => w).ToArray();
+
+    private SentenceWindow[]? _trainWindows;
 
     public static ExperimentData Load(ModelSource model, TrainingProfile profile, EwtDataset dataset)
     {

@@ -29,11 +29,17 @@ public static class Sweep
     public static (ModelSource Model, IReadOnlyList<RunSpec> Specs) Plan(SweepRequest request)
     {
         var model = ModelCatalog.Resolve(request.Model);
+        return (model, Plan(request, model));
+    }
+
+    /// <summary>Run specs for an already resolved model (the weights are hashed once per call).</summary>
+    public static IReadOnlyList<RunSpec> Plan(SweepRequest request, ModelSource model)
+    {
         var identity = ModelIdentity(model);
         var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
         var specs = configs.SelectMany(c => request.Seeds.Distinct().Select(s =>
             new RunSpec(c, s, request.Profile, model.Name, identity, NormalizeDevice(request.Device), request.Tf32, request.CachedPrefix))).ToArray();
-        return (model, specs);
+        return specs;
     }
 
     public static IReadOnlyList<System.Text.Json.Nodes.JsonObject> Run(SweepRequest request, IReadOnlyList<RunSpec> specs, ModelSource model,

@@ -15,8 +15,20 @@ public static class ReferenceParity
     public static IReadOnlyList<(string Tensor, double MaxAbsDiff)> AgainstExpected(string checkpointDir, Device device)
     {
         var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(checkpointDir, "expected.json")))!.AsObject();
-        using var scope = NewDisposeScope();
         using var model = ModelCatalog.LoadTokenClassificationCheckpoint(checkpointDir);
+        return Compare(model, expected, device, checkpointDir);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="model"/> in eval mode on the inputs of an <c>expected.json</c> and returns max |ours −
+    /// reference| for the logits, then hidden_states[0..L] (embeddings output, then each layer).
+    /// </summary>
+    public static IReadOnlyList<(string Tensor, double MaxAbsDiff)> Compare(TokenClassifier model, JsonObject expected, Device device,
+        string source = "expected.json")
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(expected);
+        using var scope = NewDisposeScope();
         model.to(device);
         model.eval();
         using var noGrad = no_grad();
@@ -27,7 +39,7 @@ public static class ReferenceParity
         var diffs = new List<(string, double)> { ("logits", MaxAbsDiff(logits, FloatTensor(expected["logits"]!))) };
         var expectedHidden = expected["hidden_states"]!.AsArray();
         if (expectedHidden.Count != hidden.Count)
-            throw new InvalidDataException($"{checkpointDir}: expected.json has {expectedHidden.Count} hidden states, the model produced {hidden.Count}");
+            throw new InvalidDataException($"{source}: {expectedHidden.Count} hidden states expected, the model produced {hidden.Count}");
         for (var i = 0; i < hidden.Count; i++) diffs.Add(($"hidden_states[{i}]", MaxAbsDiff(hidden[i], FloatTensor(expectedHidden[i]!))));
         return diffs;
     }

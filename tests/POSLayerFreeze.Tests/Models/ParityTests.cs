@@ -17,19 +17,13 @@ public class ParityTests
     {
         var dir = TinyDir(fixture);
         var expected = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "expected.json")))!.AsObject();
-        using var scope = NewDisposeScope();
-        using var model = ModelCatalog.LoadTokenClassificationCheckpoint(dir);
-        var (logits, hidden) = RunFixture(model, expected);
+        // The same comparison `poslf parity` runs on any device.
+        var diffs = ReferenceParity.AgainstExpected(dir, CPU);
 
         var expectedHidden = expected["hidden_states"]!.AsArray();
-        Assert.That(hidden, Has.Count.EqualTo(expectedHidden.Count), "embeddings output + one per layer");
-        var diffs = new List<(string Name, double Diff)> { ("logits", MaxAbsDiff(logits, FloatTensor(expected["logits"]!))) };
-        for (var i = 0; i < hidden.Count; i++)
-        {
-            diffs.Add(($"hidden_states[{i}]", MaxAbsDiff(hidden[i], FloatTensor(expectedHidden[i]!))));
-        }
+        Assert.That(diffs, Has.Count.EqualTo(1 + expectedHidden.Count), "logits, embeddings output, one per layer");
         foreach (var (name, diff) in diffs) TestContext.Out.WriteLine($"{fixture} {name}: max |diff| = {diff:E3}");
-        Assert.That(diffs.Select(d => d.Diff), Has.All.LessThanOrEqualTo(Tolerance));
+        Assert.That(diffs.Select(d => d.MaxAbsDiff), Has.All.LessThanOrEqualTo(Tolerance));
     }
 
     [TestCase("tiny-distilbert")]
@@ -63,8 +57,7 @@ public class ParityTests
         using var scope = NewDisposeScope();
         using var model = new TokenClassifier(EncoderConfig.FromFile(Path.Combine(dir, "config.json")), 5);
         CheckpointLoader.Load(model, tensors, loadClassifier: true, "transposed");
-        var (_, hidden) = RunFixture(model, expected);
-        var diff = MaxAbsDiff(hidden[^1], FloatTensor(expected["hidden_states"]!.AsArray()[^1]!));
+        var diff = ReferenceParity.Compare(model, expected, CPU)[^1].MaxAbsDiff;   // last hidden state
         TestContext.Out.WriteLine($"{fixture} with {key} transposed: last hidden state max |diff| = {diff:E3}");
         Assert.That(diff, Is.GreaterThan(100 * Tolerance), "far outside the parity tolerance");
     }
