@@ -10,6 +10,8 @@ NativeCompat.EnsureLoaded();
 var dataDir = new Option<string?>("--data-dir") { Description = "Folder with en_ewt-ud-{train,dev,test}.conllu[.gz] (else $POSLF_DATA_DIR, else the per-user cache)." };
 
 var root = new RootCommand("poslf — layer-freezing experiments for transformer POS taggers (UD English EWT).");
+// Read by CliErrors from the raw arguments (an error may come before or during parsing); declared so help lists it.
+root.Options.Add(new Option<bool>(CliErrors.VerboseFlag) { Description = "Show the stack trace of an error.", Recursive = true });
 root.Subcommands.Add(DoctorCommand.Create(EnvironmentChecks.All, dataDir));
 root.Subcommands.Add(RunCommands.CreateRun(dataDir));
 root.Subcommands.Add(RunCommands.CreateReport());
@@ -23,4 +25,4 @@ root.Subcommands.Add(TokenizeCommand.Create(() =>
     var model = ModelCatalog.Resolve(ModelCatalog.DefaultModel);
     return (model.VocabPath, model.Lowercase);
 }));
-return root.Parse(args).Invoke();
+return CliErrors.Invoke(root, args, Console.Error);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 using Spectre.Console;
 
@@ -33,30 +34,30 @@ internal static class RunCommands
         command.SetAction((parse, cancel) =>
         {
             var deviceName = parse.GetValue(device)!;
-            var prof = TrainingProfile.Named(parse.GetValue(profile) ?? (deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke"));
-            var seedList = parse.GetValue(seeds) is { } s
-                ? s.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(x => long.Parse(x, CultureInfo.InvariantCulture)).ToArray()
-                : prof.DefaultSeeds.ToArray();
+            Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
+            var prof = Usage("--profile", () => TrainingProfile.Named(parse.GetValue(profile) ?? (deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke")));
+            var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : prof.DefaultSeeds.ToArray();
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);
-            if (configText is not null && suiteText is not null) throw new ArgumentException("give --suite or --configs, not both");
+            if (configText is not null && suiteText is not null) throw new UsageException("give a suite or a list of configurations, not both", "--suite, --configs");
+            var parallelCount = parse.GetValue(parallel);
+            if (parallelCount < 1) throw new UsageException($"expected a number of child processes ≥ 1, got {parallelCount}", "--parallel");
             // Checked before the model is resolved (minilm converts on first use): a wrong --shard fails at once.
-            var shardPart = parse.GetValue(shard) is { } shardText ? RunSpec.ParseShard(shardText) : ((int Index, int Count)?)null;
+            var shardPart = parse.GetValue(shard) is { } shardText ? Usage("--shard", () => RunSpec.ParseShard(shardText)) : ((int Index, int Count)?)null;
+            if (shardPart is not null && parallelCount > 1) throw new UsageException("a shard cannot itself run in parallel", "--shard, --parallel");
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
                 Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix));
             // The suite's size depends on the model's layer count: resolve it once, then plan.
-            var source = ModelCatalog.Resolve(request.Model);
+            var source = Usage("--model", () => ModelCatalog.Resolve(request.Model), typeof(DirectoryNotFoundException));
             var names = configText is not null
                 ? configText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                : Suites.Expand(suiteText ?? "study", source.Config.NumLayers).Select(p => p.Name).ToArray();
+                : Usage("--suite", () => Suites.Expand(suiteText ?? "study", source.Config.NumLayers)).Select(p => p.Name).ToArray();
+            if (names.Length == 0) throw new UsageException("no configurations given", "--configs");
+            if (configText is not null)
+                foreach (var name in names) Usage("--configs", () => FreezePlan.Parse(name, source.Config.NumLayers));
             request = request with { Configs = names };
             var specs = Sweep.Plan(request, source);
-            var parallelCount = parse.GetValue(parallel);
-            if (shardPart is var (index, count))
-            {
-                if (parallelCount > 1) throw new ArgumentException("--shard and --parallel cannot be combined");
-                specs = RunSpec.Shard(specs, index, count);
-            }
+            if (shardPart is var (index, count)) specs = RunSpec.Shard(specs, index, count);
             AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, device {deviceName} → {request.OutDir}");
             var clock = Stopwatch.StartNew();
             if (parallelCount > 1)
@@ -139,6 +140,29 @@ internal static class RunCommands
         var failed = children.Select((c, i) => (c.ExitCode, i)).Where(x => x.ExitCode != 0).ToArray();
         cancel.ThrowIfCancellationRequested();
         if (failed.Length > 0) throw new InvalidOperationException($"shard(s) {string.Join(", ", failed.Select(f => $"{f.i}/{count} (exit {f.ExitCode})"))} failed");
+    }
+
+    /// <summary>Runs <paramref name="parse"/>; a FormatException/ArgumentException (or <paramref name="also"/>) becomes a usage error naming <paramref name="option"/>.</summary>
+    private static T Usage<T>(string option, Func<T> parse, Type? also = null)
+    {
+        try
+        {
+            return parse();
+        }
+        catch (Exception e) when (e is FormatException or ArgumentException && e is not UsageException || (also is not null && also.IsInstanceOfType(e)))
+        {
+            throw new UsageException(CliErrors.Describe(e), option);
+        }
+    }
+
+    /// <summary>--seeds: comma-separated integers, at least one.</summary>
+    internal static long[] ParseSeeds(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new UsageException("no seeds given", "--seeds");
+        return parts.Select(x => long.TryParse(x, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var seed)
+            ? seed
+            : throw new UsageException($"'{x}' is not an integer seed", "--seeds")).ToArray();
     }
 
     private static void PrintSummary(IReadOnlyList<ConfigSummary> configs, string outDir)

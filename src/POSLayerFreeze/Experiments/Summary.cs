@@ -142,7 +142,7 @@ public static class Summary
     public static IReadOnlyList<ConfigSummary> Write(string outDir)
     {
         var runs = Collect(outDir);
-        if (runs.Count == 0) throw new InvalidDataException($"{outDir}: no finished runs (no */seed-*/{RunExecutor.MetricsFile})");
+        if (runs.Count == 0) throw new InvalidDataException($"{outDir}: no finished runs, no */seed-*/{RunExecutor.MetricsFile}");
         var configs = Summarize(runs);
         var claims = Claims(configs);
         AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), Invariant.ToJson(ToJson(runs, configs, claims)) + "\n");

@@ -46,10 +46,9 @@ public abstract record EncoderConfig
 
     public static EncoderConfig FromJson(JsonObject json, string source = "config.json")
     {
-        var modelType = json["model_type"]?.GetValue<string>()
-            ?? throw new InvalidDataException($"{source}: model_type is missing");
         try
         {
+            var modelType = json["model_type"] is null ? throw new ArgumentException("field 'model_type' is missing") : Text(json, "model_type", "");
             return modelType switch
             {
                 "distilbert" => DistilBertConfig.FromJson(json),
@@ -67,14 +66,28 @@ public abstract record EncoderConfig
         }
     }
 
-    private protected static int Int(JsonObject json, string key, int fallback) =>
-        json[key] is { } node ? node.GetValue<int>() : fallback;
+    private protected static int Int(JsonObject json, string key, int fallback) => Field(json, key, fallback, "an integer");
 
-    private protected static double Real(JsonObject json, string key, double fallback) =>
-        json[key] is { } node ? node.GetValue<double>() : fallback;
+    private protected static double Real(JsonObject json, string key, double fallback) => Field(json, key, fallback, "a number");
 
-    private protected static string Text(JsonObject json, string key, string fallback) =>
-        json[key] is { } node ? node.GetValue<string>() : fallback;
+    private protected static string Text(JsonObject json, string key, string fallback) => Field(json, key, fallback, "a string");
+
+    private protected static bool Flag(JsonObject json, string key, bool fallback) => Field(json, key, fallback, "true or false");
+
+    /// <summary>A typed field; a value of the wrong JSON type (or out of the type's range) is refused naming the field.</summary>
+    private static T Field<T>(JsonObject json, string key, T fallback, string kind)
+    {
+        if (json[key] is not { } node) return fallback;
+        try
+        {
+            return node.GetValue<T>();
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)
+        {
+            var found = node.ToJsonString();
+            throw new ArgumentException($"field '{key}' must be {kind}, found {(found.Length > 40 ? found[..40] + "…" : found)}");
+        }
+    }
 
     private protected static void Require(bool condition, string message)
     {
@@ -150,7 +163,7 @@ public sealed record DistilBertConfig : EncoderConfig
         attentionDropout: Real(json, "attention_dropout", 0.1),
         activation: Text(json, "activation", "gelu"),
         padTokenId: Int(json, "pad_token_id", 0),
-        sinusoidalPosEmbds: json["sinusoidal_pos_embds"]?.GetValue<bool>() ?? false);
+        sinusoidalPosEmbds: Flag(json, "sinusoidal_pos_embds", false));
 
     public override JsonObject ToJsonObject() => new()
     {
@@ -234,7 +247,7 @@ public sealed record BertConfig : EncoderConfig
     {
         var positions = Text(json, "position_embedding_type", "absolute");
         Require(positions == "absolute", $"position_embedding_type '{positions}' is not supported (absolute)");
-        Require(json["is_decoder"]?.GetValue<bool>() != true, "is_decoder = true is not supported");
+        Require(!Flag(json, "is_decoder", false), "is_decoder = true is not supported");
         return new(
             vocabSize: Int(json, "vocab_size", 30522),
             hiddenSize: Int(json, "hidden_size", 768),

@@ -47,6 +47,15 @@ public static partial class TorchRuntime
         return null;
     }
 
+    /// <summary>Checks the spelling of a device name ("cpu", "cuda", "cuda:N") without touching libtorch; returns it normalized.</summary>
+    public static string ParseDeviceName(string? name)
+    {
+        var text = string.IsNullOrWhiteSpace(name) ? "cpu" : name.Trim().ToLowerInvariant();
+        if (text is "cpu" or "cuda") return text;
+        if (text.StartsWith("cuda:", StringComparison.Ordinal) && text.Length > 5 && text[5..].All(char.IsAsciiDigit)) return text;
+        throw new ArgumentException($"unknown device '{name}': expected cpu, cuda or cuda:N");
+    }
+
     /// <summary>Resolves "cpu", "cuda" or "cuda:N"; CUDA is initialised on first use and must be present.</summary>
     public static Device ResolveDevice(string? name)
     {
