@@ -110,7 +110,7 @@ public static class RunExecutor
     }
 }
 
-/// <summary>Where and with what a result was produced (informational; never part of a comparison).</summary>
+/// <summary>Where and with what a result was produced: never part of the inputs hash; the fingerprint picks a golden's comparison rule.</summary>
 public static class Provenance
 {
     public static JsonObject Current(Device device) => new()
@@ -119,6 +119,8 @@ public static class Provenance
         ["libtorch"] = TorchRuntime.LibTorchVersion(),
         ["backend"] = TorchRuntime.Backend,
         ["device"] = device.ToString(),
+        // What a golden compares exactly on (Golden/TolerancePolicy): equal fingerprints, equal bits.
+        ["fingerprint"] = PlatformFingerprint.Current(device).ToJson(),
         ["commit"] = BuildInfo.Commit,
         ["machine"] = Environment.MachineName,
         ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),

@@ -23,7 +23,14 @@ public sealed record ConfigSummary(string Config, IReadOnlyList<string> Frozen, 
     MeanSd TestAccuracy, MeanSd DevAccuracy, MeanSd MacroF1, MeanSd TokensPerSecond, BootstrapResult? VersusBaseline);
 
 /// <summary>A qualitative statement of the seed README, checked against the numbers.</summary>
-public sealed record Claim(string Id, string Statement, bool Holds, string Effect, double EffectSize);
+public sealed record Claim(string Id, string Statement, bool Holds, string Effect, double EffectSize)
+{
+    /// <summary>
+    /// The two configurations whose difference <see cref="EffectSize"/> measures (first minus second, or the pair a
+    /// bootstrap compares): their seed spreads, not the study's largest, set the golden tolerance of the effect.
+    /// </summary>
+    public IReadOnlyList<string> Compared { get; init; } = [];
+}
 
 /// <summary>
 /// Turns a results folder into summary.json, summary.md (table + claims) and result.png. Works on any folder of
@@ -106,14 +113,18 @@ public static class Summary
             var v = best.VersusBaseline!;
             claims.Add(new Claim("best-slpf-beats-baseline",
                 "Freezing the best single layer beats the unfrozen baseline (95% bootstrap interval above 0).",
-                v.Lower > 0, $"{best.Config}: Δ = {Points(v.Difference)} [{Points(v.Lower)}, {Points(v.Upper)}], p = {P(v.PValue)}", v.Difference));
+                v.Lower > 0, $"{best.Config}: Δ = {Points(v.Difference)} [{Points(v.Lower)}, {Points(v.Upper)}], p = {P(v.PValue)}", v.Difference)
+            { Compared = [best.Config, baseline.Config] });
             claims.Add(new Claim("slpf-layer-1-best", "Layer 1 is the best layer to freeze alone.",
-                best.Config == "slpf-1", $"best single-layer freeze: {best.Config}", Math.Round(best.TestAccuracy.Mean - baseline.TestAccuracy.Mean, 6)));
+                best.Config == "slpf-1", $"best single-layer freeze: {best.Config}", Math.Round(best.TestAccuracy.Mean - baseline.TestAccuracy.Mean, 6))
+            { Compared = [best.Config, baseline.Config] });
             var others = slpf.Where(c => c != best).ToArray();
-            var worstGap = others.Length == 0 ? 0 : others.Min(c => c.TestAccuracy.Mean - baseline.TestAccuracy.Mean);
+            var worst = others.MinBy(c => c.TestAccuracy.Mean - baseline.TestAccuracy.Mean);
+            var worstGap = worst is null ? 0 : worst.TestAccuracy.Mean - baseline.TestAccuracy.Mean;
             claims.Add(new Claim("other-slpf-similar", "Every other single-layer freeze is similar to or slightly below the baseline (within 1 point).",
                 others.All(c => Math.Abs(c.TestAccuracy.Mean - baseline.TestAccuracy.Mean) <= 0.01),
-                $"largest gap among the others: {Points(worstGap)}", worstGap));
+                $"largest gap among the others: {Points(worstGap)}", worstGap)
+            { Compared = [(worst ?? best).Config, baseline.Config] });
         }
         var clpf = configs.Where(c => c.Config.StartsWith("clpf-", StringComparison.Ordinal) || c.Config == "all")
             .OrderBy(c => OrderKey(c.Config)).ToArray();
@@ -125,7 +136,8 @@ public static class Summary
                 rises.Length == 0,
                 rises.Length == 0 ? $"{clpf[0].Config} → {clpf[^1].Config}: {Points(drop)}"
                     : $"rises at {string.Join(", ", rises.Select(p => $"{p.First.Config} → {p.Second.Config}"))}; overall {Points(drop)}",
-                drop));
+                drop)
+            { Compared = [clpf[^1].Config, clpf[0].Config] });
         }
         var all = configs.FirstOrDefault(c => c.Config == "all");
         if (all is not null && configs.Count > 1)
@@ -133,7 +145,8 @@ public static class Summary
             var nextWorst = configs.Where(c => c != all).MinBy(c => c.TestAccuracy.Mean)!;
             var gap = all.TestAccuracy.Mean - nextWorst.TestAccuracy.Mean;
             claims.Add(new Claim("all-frozen-worst", "Freezing all layers gives the lowest accuracy.", gap < 0,
-                $"all − {nextWorst.Config} = {Points(gap)}", gap));
+                $"all − {nextWorst.Config} = {Points(gap)}", gap)
+            { Compared = [all.Config, nextWorst.Config] });
         }
         return claims;
     }

@@ -14,13 +14,19 @@ public enum GoldenOutcome
     Missing,
 }
 
-/// <summary>One line of the comparison table. Values are invariant text; "—" marks a side that lacks the entry.</summary>
-public sealed record GoldenRow(string Name, string Verified, string Received, string Difference, string Tolerance, string Status)
+/// <summary>
+/// One line of the comparison table. Values are invariant text; "—" marks a side that lacks the entry.
+/// <see cref="Rule"/> is how the row was compared (<c>exact</c> or <c>statistical</c>, <see cref="TolerancePolicy"/>).
+/// </summary>
+public sealed record GoldenRow(string Name, string Verified, string Received, string Difference, string Tolerance, string Rule, string Status)
 {
     public bool Ok => Status == "ok";
 }
 
-/// <summary>The outcome of <see cref="GoldenStore.Check"/>, with the table a failing test prints.</summary>
+/// <summary>
+/// The outcome of <see cref="GoldenStore.Check"/>, with the table a failing test prints. <see cref="Rule"/> is the
+/// comparison rule used (null when there was nothing to compare with).
+/// </summary>
 public sealed record GoldenResult(
     string Experiment,
     GoldenOutcome Outcome,
@@ -28,14 +34,15 @@ public sealed record GoldenResult(
     string ReceivedPath,
     IReadOnlyList<string> Problems,
     IReadOnlyList<GoldenRow> Rows,
-    string ApproveCommand)
+    string ApproveCommand,
+    RuleChoice? Rule = null)
 {
     public bool Passed => Outcome == GoldenOutcome.Pass;
 
-    /// <summary>metric | verified | received | |diff| | tolerance | status, columns padded to line up.</summary>
+    /// <summary>metric | verified | received | |diff| | tolerance | rule | status, columns padded to line up.</summary>
     public string Table => GoldenTable.Format(
-        ["metric", "verified", "received", "|diff|", "tolerance", "status"],
-        Rows.Select(r => new[] { r.Name, r.Verified, r.Received, r.Difference, r.Tolerance, r.Status }).ToList());
+        ["metric", "verified", "received", "|diff|", "tolerance", "rule", "status"],
+        Rows.Select(r => new[] { r.Name, r.Verified, r.Received, r.Difference, r.Tolerance, r.Rule, r.Status }).ToList());
 
     /// <summary>What a failing spec reports: what happened, why, the table, and how to approve.</summary>
     public string Message
@@ -50,6 +57,7 @@ public sealed record GoldenResult(
                 _ => $"golden '{Experiment}' differs from {VerifiedPath}; received written to {ReceivedPath}",
             }).Append('\n');
             foreach (var problem in Problems) text.Append("  ").Append(problem).Append('\n');
+            if (Rule is not null) text.Append("  rule: ").Append(Rule.Name).Append(" — ").Append(Rule.Reason).Append('\n');
             text.Append(Table);
             if (!Passed) text.Append("to accept the received values: ").Append(ApproveCommand).Append('\n');
             return text.ToString();

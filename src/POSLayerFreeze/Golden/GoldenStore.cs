@@ -14,11 +14,13 @@ public sealed record Approval(string Profile, string Backend, string Experiment,
 /// </summary>
 /// <remarks>
 /// <see cref="Check"/> never writes a verified file: only <see cref="Approve"/> (a person, through
-/// <c>poslf approve</c>) does, by renaming received over verified. Tolerances are read from the verified file; a
-/// received file carries the tolerances the code proposes, and approval adopts them. Metrics pass when
-/// |received − verified| ≤ tolerance, with a slack of 1e-12 relative to the values so a tolerance written as a
-/// decimal is not defeated by binary rounding. Facts, profile (name and version) and model compare exactly; the
-/// other provenance fields are informational.
+/// <c>poslf approve</c>) does, by renaming received over verified, platform fingerprint included. The rule is
+/// <see cref="TolerancePolicy"/>'s: on the verified snapshot's own fingerprint metrics must be equal (accuracies
+/// exactly, other floats within 1e-9); elsewhere |received − verified| ≤ the verified file's tolerance (a received
+/// file carries the tolerances the code proposes, and approval adopts them), with a slack of 1e-12 relative to the
+/// values so a tolerance written as a decimal is not defeated by binary rounding. Facts compare exactly. A golden
+/// of another profile version or model is no golden for this one (the check reports it missing); the other
+/// provenance fields are informational.
 /// </remarks>
 public sealed class GoldenStore
 {
@@ -61,8 +63,11 @@ public sealed class GoldenStore
 
     /// <summary>
     /// Compares <paramref name="received"/> with the verified snapshot of <paramref name="experiment"/> under the
-    /// received snapshot's profile and backend. On a difference or a missing golden the received file is written
-    /// (atomically); on a pass any stale received file is removed.
+    /// received snapshot's profile and backend. A verified snapshot of another profile version or model counts as
+    /// no golden at all (it stays the golden of its own protocol until one for this protocol is approved), never as
+    /// a diff. Otherwise the rule comes from the two fingerprints (<see cref="TolerancePolicy.Choose"/>): exact on
+    /// the same platform, the verified tolerances elsewhere. On a difference or a missing golden the received file is
+    /// written (atomically); on a pass any stale received file is removed.
     /// </summary>
     public GoldenResult Check(string experiment, Snapshot received)
     {
@@ -73,26 +78,28 @@ public sealed class GoldenStore
         var receivedPath = ReceivedPath(profile, backend, experiment);
         var approve = $"poslf approve --profile {profile} --backend {backend} {experiment}";
 
-        if (!File.Exists(verifiedPath))
+        var verified = File.Exists(verifiedPath) ? Snapshot.Load(verifiedPath) : null;
+        var otherProtocol = verified is null ? null : OtherProtocol(verified.Provenance, received.Provenance);
+        if (verified is null || otherProtocol is not null)
         {
             AtomicFile.WriteAllText(receivedPath, received.ToJson());
-            var rows = received.Metrics.Select(m => new GoldenRow(m.Key, None, Number(m.Value.Value), None, Number(m.Value.Tolerance), "new"))
-                .Concat(received.Facts.Select(f => new GoldenRow(f.Key, None, f.Value.ToString(), None, "exact", "new")))
+            var rows = received.Metrics.Select(m => new GoldenRow(m.Key, None, Number(m.Value.Value), None, Number(m.Value.Tolerance), None, "new"))
+                .Concat(received.Facts.Select(f => new GoldenRow(f.Key, None, f.Value.ToString(), None, "exact", "exact", "new")))
                 .ToList();
-            return new GoldenResult(experiment, GoldenOutcome.Missing, verifiedPath, receivedPath, ["no verified snapshot yet"], rows, approve);
+            var version = $"{profile} v{received.Provenance.ProfileVersion}";
+            var problem = verified is null ? $"no verified snapshot yet for {version}" : $"no golden for {version}: {otherProtocol}";
+            return new GoldenResult(experiment, GoldenOutcome.Missing, verifiedPath, receivedPath, [problem], rows, approve);
         }
 
-        var verified = Snapshot.Load(verifiedPath);
-        var problems = ProvenanceProblems(verified.Provenance, received.Provenance);
-        var table = Compare(verified, received);
-        var passed = problems.Count == 0 && table.All(r => r.Ok);
-        if (passed)
+        var rule = TolerancePolicy.Choose(verified.Provenance.Fingerprint, received.Provenance.Fingerprint);
+        var table = Compare(verified, received, rule);
+        if (table.All(r => r.Ok))
         {
             if (File.Exists(receivedPath)) File.Delete(receivedPath);
-            return new GoldenResult(experiment, GoldenOutcome.Pass, verifiedPath, receivedPath, problems, table, approve);
+            return new GoldenResult(experiment, GoldenOutcome.Pass, verifiedPath, receivedPath, [], table, approve, rule);
         }
         AtomicFile.WriteAllText(receivedPath, received.ToJson());
-        return new GoldenResult(experiment, GoldenOutcome.Fail, verifiedPath, receivedPath, problems, table, approve);
+        return new GoldenResult(experiment, GoldenOutcome.Fail, verifiedPath, receivedPath, [], table, approve, rule);
     }
 
     /// <summary>Received files waiting for approval, optionally under one profile and/or backend, in path order.</summary>
@@ -161,9 +168,10 @@ public sealed class GoldenStore
         return approvals;
     }
 
-    private static List<GoldenRow> Compare(Snapshot verified, Snapshot received)
+    private static List<GoldenRow> Compare(Snapshot verified, Snapshot received, RuleChoice rule)
     {
         var rows = new List<GoldenRow>();
+        var exact = rule.Rule == ComparisonRule.Exact;
         foreach (var name in verified.Metrics.Keys.Union(received.Metrics.Keys).Order(StringComparer.Ordinal))
         {
             var hasVerified = verified.Metrics.TryGetValue(name, out var v);
@@ -171,36 +179,36 @@ public sealed class GoldenStore
             if (hasVerified && hasReceived)
             {
                 var diff = Math.Abs(r!.Value - v!.Value);
-                var slack = 1e-12 * Math.Max(1, Math.Max(Math.Abs(r.Value), Math.Abs(v.Value)));
-                rows.Add(new GoldenRow(name, Number(v.Value), Number(r.Value), Number(diff, "G6"), Number(v.Tolerance),
-                    diff - v.Tolerance <= slack ? "ok" : "FAIL"));
+                var tolerance = exact ? TolerancePolicy.Exact(name) : v.Tolerance;
+                // A tolerance written as a decimal must not be defeated by binary rounding of the difference; the
+                // exact rule has no slack (an accuracy tolerance of 0 means bit-equal).
+                var slack = exact ? 0 : 1e-12 * Math.Max(1, Math.Max(Math.Abs(r.Value), Math.Abs(v.Value)));
+                rows.Add(new GoldenRow(name, Number(v.Value), Number(r.Value), Number(diff, "G6"), Number(tolerance), rule.Name,
+                    diff - tolerance <= slack ? "ok" : "FAIL"));
             }
             else if (hasVerified)
-                rows.Add(new GoldenRow(name, Number(v!.Value), None, None, Number(v.Tolerance), "missing"));
+                rows.Add(new GoldenRow(name, Number(v!.Value), None, None, Number(v.Tolerance), rule.Name, "missing"));
             else
-                rows.Add(new GoldenRow(name, None, Number(r!.Value), None, Number(r.Tolerance), "new"));
+                rows.Add(new GoldenRow(name, None, Number(r!.Value), None, Number(r.Tolerance), rule.Name, "new"));
         }
         foreach (var name in verified.Facts.Keys.Union(received.Facts.Keys).Order(StringComparer.Ordinal))
         {
             var v = verified.Facts.GetValueOrDefault(name);
             var r = received.Facts.GetValueOrDefault(name);
             var status = v is null ? "new" : r is null ? "missing" : v == r ? "ok" : "FAIL";
-            rows.Add(new GoldenRow(name, v?.ToString() ?? None, r?.ToString() ?? None, None, "exact", status));
+            rows.Add(new GoldenRow(name, v?.ToString() ?? None, r?.ToString() ?? None, None, "exact", "exact", status));
         }
         return rows;
     }
 
-    private static List<string> ProvenanceProblems(Provenance verified, Provenance received)
+    /// <summary>Why <paramref name="verified"/> is no golden for <paramref name="received"/>'s protocol, or null when it is.</summary>
+    private static string? OtherProtocol(Provenance verified, Provenance received)
     {
-        var problems = new List<string>();
-        void Expect(string what, string v, string r)
-        {
-            if (v != r) problems.Add($"{what} differs: verified '{v}', received '{r}' (a golden only holds for its own {what})");
-        }
-        Expect("profile", verified.Profile, received.Profile);
-        Expect("profile version", verified.ProfileVersion, received.ProfileVersion);
-        Expect("model", verified.Model, received.Model);
-        return problems;
+        if (verified.Profile != received.Profile || verified.ProfileVersion != received.ProfileVersion)
+            return $"the verified snapshot is of {verified.Profile} v{verified.ProfileVersion} (it stays that protocol's golden until one for this protocol is approved)";
+        if (verified.Model != received.Model)
+            return $"the verified snapshot is of model '{verified.Model}', the received one of '{received.Model}'";
+        return null;
     }
 
     private static List<string> Changes(Snapshot verified, Snapshot received)
@@ -212,6 +220,7 @@ public sealed class GoldenStore
         }
         Provenance("profile version", verified.Provenance.ProfileVersion, received.Provenance.ProfileVersion);
         Provenance("model", verified.Provenance.Model, received.Provenance.Model);
+        Provenance("fingerprint", verified.Provenance.Fingerprint?.Describe() ?? "none", received.Provenance.Fingerprint?.Describe() ?? "none");
         foreach (var name in verified.Metrics.Keys.Union(received.Metrics.Keys).Order(StringComparer.Ordinal))
         {
             var v = verified.Metrics.GetValueOrDefault(name);
@@ -233,13 +242,18 @@ public sealed class GoldenStore
             else if (v != r) changes.Add($"{name}: {v} → {r}");
         }
         if (changes.Count == 0) changes.Add("no value changed (provenance only)");
+        if (received.Provenance.Fingerprint is null) changes.Add(NoFingerprint);
         return changes;
     }
 
     private static List<string> NewEntries(Snapshot received) =>
         received.Metrics.Select(m => $"{m.Key}: new {Number(m.Value.Value)} ± {Number(m.Value.Tolerance)}")
             .Concat(received.Facts.Select(f => $"{f.Key}: new {f.Value}"))
+            .Append(received.Provenance.Fingerprint is { } fingerprint ? $"fingerprint: {fingerprint.Describe()}" : NoFingerprint)
             .ToList();
+
+    private const string NoFingerprint =
+        "fingerprint: none recorded (runs made before fingerprints, or on mixed platforms): this golden is compared statistically everywhere";
 
     private string PathFor(string profile, string backend, string experiment, string suffix)
     {

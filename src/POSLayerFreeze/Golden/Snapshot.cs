@@ -68,9 +68,11 @@ public sealed record Fact
 }
 
 /// <summary>
-/// Where a snapshot came from. Only <see cref="Profile"/>, <see cref="ProfileVersion"/> and <see cref="Model"/> are
-/// compared (a golden of another protocol or model is not a golden for this one); the rest is informational.
-/// <see cref="Backend"/> (cpu, cuda) picks the golden folder; <see cref="Device"/> names the actual hardware.
+/// Where a snapshot came from. <see cref="Profile"/>, <see cref="ProfileVersion"/> and <see cref="Model"/> must match
+/// (a golden of another protocol or model is no golden for this one); <see cref="Fingerprint"/> picks the comparison
+/// rule (<see cref="TolerancePolicy.Choose"/>; null in snapshots written before fingerprints, or of runs from mixed
+/// platforms); the rest is informational. <see cref="Backend"/> (cpu, cuda) picks the golden folder;
+/// <see cref="Device"/> names the actual hardware.
 /// </summary>
 public sealed record Provenance(
     string Profile,
@@ -82,21 +84,28 @@ public sealed record Provenance(
     string LibTorchVersion,
     string Device,
     string Date,
-    string Commit)
+    string Commit,
+    PlatformFingerprint? Fingerprint = null)
 {
-    internal JsonObject ToJson() => new()
+    internal JsonObject ToJson()
     {
-        ["profile"] = Profile,
-        ["profile_version"] = ProfileVersion,
-        ["model"] = Model,
-        ["backend"] = Backend,
-        ["seeds"] = new JsonArray(Seeds.Select(s => (JsonNode?)s).ToArray()),
-        ["torchsharp"] = TorchSharpVersion,
-        ["libtorch"] = LibTorchVersion,
-        ["device"] = Device,
-        ["date"] = Date,
-        ["commit"] = Commit,
-    };
+        var json = new JsonObject
+        {
+            ["profile"] = Profile,
+            ["profile_version"] = ProfileVersion,
+            ["model"] = Model,
+            ["backend"] = Backend,
+            ["seeds"] = new JsonArray(Seeds.Select(s => (JsonNode?)s).ToArray()),
+            ["torchsharp"] = TorchSharpVersion,
+            ["libtorch"] = LibTorchVersion,
+            ["device"] = Device,
+            ["date"] = Date,
+            ["commit"] = Commit,
+        };
+        // Omitted, not null, when unknown: snapshots written before fingerprints keep their bytes on re-approval.
+        if (Fingerprint is not null) json["fingerprint"] = Fingerprint.ToJson();
+        return json;
+    }
 
     internal static Provenance FromJson(JsonNode node) => new(
         Text(node, "profile"),
@@ -109,7 +118,8 @@ public sealed record Provenance(
         Text(node, "libtorch"),
         Text(node, "device"),
         Text(node, "date"),
-        Text(node, "commit"));
+        Text(node, "commit"),
+        PlatformFingerprint.FromJson(node["fingerprint"]));
 
     private static string Text(JsonNode node, string key) =>
         node[key]?.GetValue<string>() ?? throw new FormatException($"Provenance has no '{key}'.");

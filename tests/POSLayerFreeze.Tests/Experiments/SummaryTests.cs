@@ -50,6 +50,17 @@ public class SummaryTests
     }
 
     [Test]
+    public void Each_claim_names_the_two_configurations_its_effect_compares()
+    {
+        var claims = ClaimsOf(WriteStudy(slpf0: 8, slpf1: 9, clpf: [7, 6], all: 2));
+        Assert.That(claims["best-slpf-beats-baseline"].Compared, Is.EqualTo((string[])["slpf-1", "baseline"]));
+        Assert.That(claims["slpf-layer-1-best"].Compared, Is.EqualTo((string[])["slpf-1", "baseline"]));
+        Assert.That(claims["other-slpf-similar"].Compared, Is.EqualTo((string[])["slpf-0", "baseline"]));
+        Assert.That(claims["clpf-degrades"].Compared, Is.EqualTo((string[])["all", "clpf-0+1"]));
+        Assert.That(claims["all-frozen-worst"].Compared, Is.EqualTo((string[])["all", "clpf-0+1+2"]));
+    }
+
+    [Test]
     public void Claims_fail_when_the_numbers_contradict_them()
     {
         // Best single layer is slpf-1 only on average, with an interval across 0; clpf rises; all is not the worst.

@@ -1,4 +1,5 @@
 using POSLayerFreeze.Golden;
+using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Golden;
 
@@ -20,14 +21,20 @@ public sealed class GoldenStoreTests
         if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
     }
 
+    /// <summary>The fingerprint of a 2-thread AVX-512 CPU run on the pinned libtorch.</summary>
+    internal static readonly PlatformFingerprint Here = new("cpu", "cpu", "0.107.0", "2.10.0", "avx512", 2);
+
+    /// <summary>A sample snapshot; by default without a fingerprint, so the statistical rule applies (as for goldens
+    /// approved before fingerprints).</summary>
     internal static Snapshot Sample(double accuracy = 0.85, double tolerance = 0.005, string outcome = "holds",
-        string model = "minilm", string profileVersion = "1", string backend = "cpu") =>
+        string model = "minilm", string profileVersion = "1", string backend = "cpu", PlatformFingerprint? fingerprint = null,
+        double macroF1 = 0.61) =>
         new(
-            new Provenance("smoke", profileVersion, model, backend, [42, 43], "0.107.0", "2.10.0", "cpu (2 cores)", "2026-11-26", "abc1234"),
+            new Provenance("smoke", profileVersion, model, backend, [42, 43], "0.107.0", "2.10.0", "cpu (2 cores)", "2026-11-26", "abc1234", fingerprint),
             new Dictionary<string, Metric>
             {
                 ["test.accuracy"] = new(accuracy, tolerance),
-                ["test.macro_f1"] = new(0.61, 0.01),
+                ["test.macro_f1"] = new(macroF1, 0.01),
             },
             new Dictionary<string, Fact>
             {
@@ -96,10 +103,11 @@ public sealed class GoldenStoreTests
         Assert.That(File.ReadAllText(Received()), Is.EqualTo(Sample(accuracy: 0.87).ToJson()));
         Assert.That(File.ReadAllBytes(Verified()), Is.EqualTo(verifiedBefore), "Check must never write a verified file");
         var row = result.Rows.Single(r => r.Name == "test.accuracy");
-        Assert.That(row, Is.EqualTo(new GoldenRow("test.accuracy", "0.85", "0.87", "0.02", "0.005", "FAIL")));
+        Assert.That(row, Is.EqualTo(new GoldenRow("test.accuracy", "0.85", "0.87", "0.02", "0.005", "statistical", "FAIL")));
         var lines = result.Table.Split('\n');
-        Assert.That(lines[0], Does.Match(@"^metric\s+\| verified \| received \| \|diff\| \| tolerance \| status$"));
-        Assert.That(result.Table, Does.Contain("test.accuracy        | 0.85     | 0.87     | 0.02   | 0.005     | FAIL"));
+        Assert.That(lines[0], Does.Match(@"^metric\s+\| verified \| received \| \|diff\| \| tolerance \| rule\s+\| status$"));
+        Assert.That(result.Table, Does.Contain("test.accuracy        | 0.85     | 0.87     | 0.02   | 0.005     | statistical | FAIL"));
+        Assert.That(result.Message, Does.Contain("rule: statistical — the verified snapshot records no platform fingerprint"));
         Assert.That(result.Message, Does.Contain(Received()));
     }
 
@@ -120,19 +128,97 @@ public sealed class GoldenStoreTests
         var result = store.Check("slpf-3", Sample(outcome: "does not hold"));
         Assert.That(result.Outcome, Is.EqualTo(GoldenOutcome.Fail));
         Assert.That(result.Rows.Single(r => r.Name == "claim.outcome"),
-            Is.EqualTo(new GoldenRow("claim.outcome", "\"holds\"", "\"does not hold\"", "—", "exact", "FAIL")));
+            Is.EqualTo(new GoldenRow("claim.outcome", "\"holds\"", "\"does not hold\"", "—", "exact", "exact", "FAIL")));
         Assert.That(result.Rows.Single(r => r.Name == "test.words").Status, Is.EqualTo("ok"));
     }
 
     [Test]
-    public void ModelOrProfileVersionMismatchFailsWithAClearMessage()
+    public void AGoldenOfAnotherModelIsNoGoldenAtAll()
     {
         Seed(Sample());
         var model = store.Check("slpf-3", Sample(model: "distilbert-base-cased"));
-        Assert.That(model.Outcome, Is.EqualTo(GoldenOutcome.Fail));
-        Assert.That(model.Problems, Has.Some.Contains("model differs: verified 'minilm', received 'distilbert-base-cased'"));
-        var version = store.Check("slpf-3", Sample(profileVersion: "2"));
-        Assert.That(version.Message, Does.Contain("profile version differs: verified '1', received '2'"));
+        Assert.That(model.Outcome, Is.EqualTo(GoldenOutcome.Missing));
+        Assert.That(model.Problems, Has.Some.Contains("the verified snapshot is of model 'minilm', the received one of 'distilbert-base-cased'"));
+    }
+
+    [Test]
+    public void AGoldenOfTheOldProfileVersionIsMissingForTheNewOneNotADiff()
+    {
+        // golden/full/cuda holds full v1; a full v2 result (new batch order) must say "no golden for full v2" and
+        // compare nothing, even where its numbers moved far beyond every tolerance.
+        Seed(Sample(accuracy: 0.96, profileVersion: "1"));
+        var verifiedBefore = File.ReadAllBytes(Verified());
+        var result = store.Check("slpf-3", Sample(accuracy: 0.50, profileVersion: "2"));
+        Assert.That(result.Outcome, Is.EqualTo(GoldenOutcome.Missing), result.Message);
+        Assert.That(result.Problems, Is.EqualTo((string[])[
+            "no golden for smoke v2: the verified snapshot is of smoke v1 (it stays that protocol's golden until one for this protocol is approved)"]));
+        Assert.That(result.Rule, Is.Null, "nothing was compared");
+        Assert.That(result.Rows.Select(r => r.Status), Is.All.EqualTo("new"));
+        Assert.That(result.Rows.Select(r => r.Status), Has.None.EqualTo("FAIL"));
+        Assert.That(File.ReadAllBytes(Verified()), Is.EqualTo(verifiedBefore), "the v1 golden stays");
+        Assert.That(File.ReadAllText(Received()), Is.EqualTo(Sample(accuracy: 0.50, profileVersion: "2").ToJson()));
+        // approving it makes the v2 result the golden, and a v2 rerun then compares against it
+        store.Approve("smoke", "cpu", ["slpf-3"]);
+        Assert.That(store.Check("slpf-3", Sample(accuracy: 0.50, profileVersion: "2")).Passed, Is.True);
+    }
+
+    [Test]
+    public void OnTheSameFingerprintAOneWordChangeInTestAccuracyFails()
+    {
+        const double Words = 25094;
+        Seed(Sample(accuracy: 22901 / Words, fingerprint: Here));
+        var oneWord = store.Check("slpf-3", Sample(accuracy: 22902 / Words, fingerprint: Here));
+        Assert.That(oneWord.Outcome, Is.EqualTo(GoldenOutcome.Fail), oneWord.Message);
+        Assert.That(oneWord.Rule!.Rule, Is.EqualTo(ComparisonRule.Exact));
+        var row = oneWord.Rows.Single(r => r.Name == "test.accuracy");
+        Assert.That((row.Tolerance, row.Rule, row.Status), Is.EqualTo(("0", "exact", "FAIL")));
+        Assert.That(oneWord.Message, Does.Contain("rule: exact — same platform fingerprint (cpu on cpu backend, TorchSharp 0.107.0, libtorch 2.10.0, avx512, 2 thread(s))"));
+        Assert.That(store.Check("slpf-3", Sample(accuracy: 22901 / Words, fingerprint: Here)).Passed, Is.True, "the identical result passes");
+    }
+
+    [Test]
+    public void OnAnotherFingerprintTheStoredToleranceAppliesAndTheTableSaysSo()
+    {
+        const double Words = 25094;
+        Seed(Sample(accuracy: 22901 / Words, fingerprint: Here));
+        var otherThreads = Here with { CpuThreads = 1 };
+        var result = store.Check("slpf-3", Sample(accuracy: 22902 / Words, fingerprint: otherThreads));
+        Assert.That(result.Outcome, Is.EqualTo(GoldenOutcome.Pass), result.Message);
+        Assert.That(result.Rule!.Rule, Is.EqualTo(ComparisonRule.Statistical));
+        Assert.That(result.Message, Does.Contain("rule: statistical — platform fingerprints differ (cpu_threads: 2 ≠ 1)"));
+        Assert.That(result.Rows.Where(r => r.Name is "test.accuracy" or "test.macro_f1").Select(r => r.Rule), Is.All.EqualTo("statistical"));
+        Assert.That(result.Rows.Single(r => r.Name == "test.words").Rule, Is.EqualTo("exact"), "facts are exact under either rule");
+        Assert.That(result.Rows.Single(r => r.Name == "test.accuracy").Tolerance, Is.EqualTo("0.005"));
+        // beyond the stored tolerance it still fails
+        Assert.That(store.Check("slpf-3", Sample(accuracy: 22901 / Words + 0.006, fingerprint: otherThreads)).Passed, Is.False);
+        // a received snapshot without a fingerprint (runs from mixed platforms) is compared statistically too
+        Assert.That(store.Check("slpf-3", Sample(accuracy: 22902 / Words)).Rule!.Reason,
+            Is.EqualTo("the received runs record no single platform fingerprint"));
+    }
+
+    [Test]
+    public void TheExactRuleLetsOtherFloatsMoveByAtMostOneBillionth()
+    {
+        Seed(Sample(macroF1: 0.61, fingerprint: Here));
+        Assert.That(store.Check("slpf-3", Sample(macroF1: 0.61 + 0.9e-9, fingerprint: Here)).Passed, Is.True);
+        var moved = store.Check("slpf-3", Sample(macroF1: 0.61 + 2e-9, fingerprint: Here));
+        Assert.That(moved.Passed, Is.False);
+        Assert.That(moved.Rows.Single(r => r.Name == "test.macro_f1").Tolerance, Is.EqualTo("1E-09"));
+    }
+
+    [Test]
+    public void ApprovalKeepsTheFingerprintAndSaysWhichOneItIs()
+    {
+        store.Check("slpf-3", Sample(fingerprint: Here));
+        var approvals = store.Approve("smoke", "cpu", ["slpf-3"]);
+        Assert.That(approvals[0].Changes, Does.Contain("fingerprint: cpu on cpu backend, TorchSharp 0.107.0, libtorch 2.10.0, avx512, 2 thread(s)"));
+        Assert.That(Snapshot.Load(Verified()).Provenance.Fingerprint, Is.EqualTo(Here));
+        Assert.That(File.ReadAllText(Verified()), Does.Contain("\"cpu_threads\": 2").And.Contain("\"hardware\": \"avx512\""));
+
+        // re-approving a snapshot without one says it will be compared statistically everywhere
+        store.Check("slpf-3", Sample(accuracy: 0.5));
+        var unknown = store.Approve("smoke", "cpu", ["slpf-3"]);
+        Assert.That(unknown[0].Changes, Has.Some.StartsWith("fingerprint: none recorded"));
     }
 
     [Test]
@@ -161,7 +247,8 @@ public sealed class GoldenStoreTests
 
         Assert.That(approvals, Has.Count.EqualTo(1));
         Assert.That(approvals[0].WasNew, Is.False);
-        Assert.That(approvals[0].Changes, Is.EqualTo((string[])["test.accuracy: 0.85 → 0.87", "test.accuracy tolerance: 0.005 → 0.01"]));
+        Assert.That(approvals[0].Changes, Is.EqualTo((string[])["test.accuracy: 0.85 → 0.87", "test.accuracy tolerance: 0.005 → 0.01",
+            "fingerprint: none recorded (runs made before fingerprints, or on mixed platforms): this golden is compared statistically everywhere"]));
         Assert.That(File.Exists(Received()), Is.False);
         Assert.That(File.ReadAllText(Verified()), Is.EqualTo(Sample(accuracy: 0.87, tolerance: 0.01).ToJson()));
         Assert.That(store.Check("slpf-3", Sample(accuracy: 0.87, tolerance: 0.01)).Passed, Is.True);

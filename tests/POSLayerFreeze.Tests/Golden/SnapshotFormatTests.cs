@@ -1,5 +1,6 @@
 using System.Globalization;
 using POSLayerFreeze.Golden;
+using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Golden;
 
@@ -26,7 +27,8 @@ public sealed class SnapshotFormatTests
     ];
 
     private static Snapshot Tricky() => new(
-        new Provenance("full", "3", "minilm", "cuda", [42, 43, 44], "0.107.0", "2.10.0", "NVIDIA H100", "2026-11-26", "deadbeef"),
+        new Provenance("full", "3", "minilm", "cuda", [42, 43, 44], "0.107.0", "2.10.0", "NVIDIA H100", "2026-11-26", "deadbeef",
+            new PlatformFingerprint("system", "cuda", "0.107.0", "2.11.0+cu130 (PyTorch)", "NVIDIA H100 80GB HBM3", CpuThreads: null)),
         new Dictionary<string, Metric>
         {
             ["test.accuracy"] = new(0.9612345678901234, 0.0015),
@@ -62,6 +64,18 @@ public sealed class SnapshotFormatTests
         Assert.That(back.Facts["test.words"], Is.EqualTo(Fact.Of(25094)));
         Assert.That(back.Facts["claim.holds"], Is.EqualTo(Fact.Of(true)));
         Assert.That(back.Provenance.Seeds, Is.EqualTo((int[])[42, 43, 44]));
+        Assert.That(back.Provenance.Fingerprint, Is.EqualTo(original.Provenance.Fingerprint));
+    }
+
+    [Test]
+    public void ASnapshotWithoutFingerprintKeepsItsBytes()
+    {
+        // goldens approved before fingerprints (golden/full/cuda) must round-trip unchanged, with no "fingerprint": null
+        var old = new Snapshot(Tricky().Provenance with { Fingerprint = null }, Tricky().Metrics, Tricky().Facts);
+        var json = old.ToJson();
+        Assert.That(json, Does.Not.Contain("fingerprint"));
+        Assert.That(Snapshot.Parse(json).Provenance.Fingerprint, Is.Null);
+        Assert.That(Snapshot.Parse(json).ToJson(), Is.EqualTo(json));
     }
 
     [Test]

@@ -1,0 +1,98 @@
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Evaluation;
+using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Golden;
+using POSLayerFreeze.Runtime;
+
+namespace POSLayerFreeze.Tests.Golden;
+
+public sealed class TolerancePolicyTests
+{
+    private static ConfigSummary Config(string name, double mean, double sd, int n) =>
+        new(name, [], 1, Enumerable.Range(42, n).Select(s => (long)s).ToArray(), new MeanSd(mean, sd, n), new MeanSd(mean, sd, n),
+            new MeanSd(0.5, 0, n), new MeanSd(1000, 0, n), null);
+
+    [Test]
+    public void TheRuleIsExactOnlyBetweenEqualFingerprints()
+    {
+        var here = new PlatformFingerprint("cpu", "cpu", "0.107.0", "2.10.0", "avx512", 2);
+        Assert.That(TolerancePolicy.Choose(here, here with { }).Rule, Is.EqualTo(ComparisonRule.Exact));
+        Assert.That(TolerancePolicy.Choose(here, here with { Hardware = "avx2" }).Reason, Is.EqualTo("platform fingerprints differ (hardware: avx512 ≠ avx2)"));
+        Assert.That(TolerancePolicy.Choose(here, here with { LibTorch = "2.11.0" }).Rule, Is.EqualTo(ComparisonRule.Statistical));
+        Assert.That(TolerancePolicy.Choose(null, here).Rule, Is.EqualTo(ComparisonRule.Statistical));
+        Assert.That(TolerancePolicy.Choose(here, null).Rule, Is.EqualTo(ComparisonRule.Statistical));
+        Assert.That(TolerancePolicy.Exact("test.accuracy"), Is.Zero);
+        Assert.That(TolerancePolicy.Exact("dev.accuracy"), Is.Zero);
+        Assert.That(TolerancePolicy.Exact("test.macro_f1"), Is.EqualTo(1e-9));
+        Assert.That(TolerancePolicy.Exact("effect_size"), Is.EqualTo(1e-9));
+    }
+
+    [Test]
+    public void ASeedMeanGetsThreeStandardErrorsWithAFloor()
+    {
+        // sd 0.003 over 3 seeds: 3·0.003/√3 = 0.0051962 → 0.0052 (rounded up, never tighter)
+        Assert.That(TolerancePolicy.OfMean("cuda", 0.005, 0.002, [0.950, 0.953, 0.956]), Is.EqualTo(0.0052));
+        Assert.That(TolerancePolicy.OfMean("cuda", 0.005, 0.002, [0.9500, 0.9501, 0.9502]), Is.EqualTo(0.002), "the floor");
+        Assert.That(TolerancePolicy.OfMean("cpu", 0.005, 0.002, [0.950, 0.953, 0.956]), Is.EqualTo(0.005), "CPU: the fixed value");
+        Assert.That(TolerancePolicy.OfMean("cuda", 0.005, 0.002, [0.95]), Is.EqualTo(0.005), "one seed measures no spread");
+    }
+
+    [Test]
+    public void AnEffectToleranceComesFromTheTwoComparedConfigurations()
+    {
+        // 3·√(0.003² + 0.004²)/√3 = 3·0.005/1.7320508 = 0.0086603 → 0.0087
+        Assert.That(TolerancePolicy.OfEffect("cuda", new MeanSd(0.96, 0.003, 3), new MeanSd(0.95, 0.004, 3)), Is.EqualTo(0.0087));
+        Assert.That(TolerancePolicy.OfEffect("cuda", new MeanSd(0.96, 0.0001, 3), new MeanSd(0.95, 0.0001, 3)), Is.EqualTo(TolerancePolicy.SpreadFloor));
+        // n is the smaller seed count: 3·0.005/√2 = 0.0106066 → 0.0107
+        Assert.That(TolerancePolicy.OfEffect("cuda", new MeanSd(0.96, 0.003, 2), new MeanSd(0.95, 0.004, 3)), Is.EqualTo(0.0107));
+        Assert.That(TolerancePolicy.OfEffect("cpu", new MeanSd(0.96, 0.003, 3), new MeanSd(0.95, 0.004, 3)), Is.EqualTo(TolerancePolicy.CpuEffect));
+        Assert.That(TolerancePolicy.OfEffect("cuda", new MeanSd(0.96, 0, 1), new MeanSd(0.95, 0, 1)), Is.EqualTo(TolerancePolicy.CpuEffect));
+    }
+
+    [Test]
+    public void AClaimSnapshotIgnoresTheSpreadOfConfigurationsItDoesNotCompare()
+    {
+        var configs = new[]
+        {
+            Config("baseline", 0.962, 0.0003, 3), Config("slpf-0", 0.961, 0.0006, 3),
+            Config("all", 0.53, 0.0126, 3), // the study's largest spread, 20 times the pair's
+        };
+        var claim = new Claim("best-slpf-beats-baseline", "statement", false, "text", -0.001) { Compared = ["slpf-0", "baseline"] };
+        // 3·√(0.0006² + 0.0003²)/√3 = 0.00116 → the floor, 0.002; the old rule (3·√2·0.0126/√3) gave 0.0309
+        Assert.That(GoldenSnapshots.EffectTolerance(claim, configs, "cuda"), Is.EqualTo(0.002));
+        var context = new GoldenContext(POSLayerFreeze.Training.TrainingProfile.Full, "minilm", "cuda", "cuda");
+        Assert.That(GoldenSnapshots.ForClaim(claim, configs, [], context).Metrics["effect_size"].Tolerance, Is.EqualTo(0.002));
+
+        var unnamed = claim with { Compared = [] };
+        Assert.That(() => GoldenSnapshots.EffectTolerance(unnamed, configs, "cuda"),
+            Throws.InvalidOperationException.With.Message.Contains("names 0 compared configuration(s)"));
+        var unknown = claim with { Compared = ["slpf-9", "baseline"] };
+        Assert.That(() => GoldenSnapshots.EffectTolerance(unknown, configs, "cuda"),
+            Throws.InvalidOperationException.With.Message.Contains("compares 'slpf-9'"));
+    }
+
+    /// <summary>
+    /// The full/cuda claim goldens were re-approved with tolerances from their compared pairs; this recomputes each
+    /// from the H200 study's stored per-configuration spreads (docs/results/gpu-full-h200/summary.json), so a
+    /// hand-edited or stale tolerance fails here.
+    /// </summary>
+    [TestCase("best-slpf-beats-baseline", "slpf-0", "baseline")]
+    [TestCase("slpf-layer-1-best", "slpf-0", "baseline")]
+    [TestCase("other-slpf-similar", "slpf-1", "baseline")]
+    [TestCase("clpf-degrades", "all", "clpf-0+1")]
+    [TestCase("all-frozen-worst", "all", "clpf-0+1+2+3+4+5")]
+    public void FullCudaClaimTolerancesAreThePolicysForTheStoredSpreads(string id, string a, string b)
+    {
+        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "docs", "results", "gpu-full-h200", "summary.json")))!;
+        MeanSd Spread(string config) => MeanSd.FromJson(summary["configs"]!.AsArray().Single(c => c!["config"]!.GetValue<string>() == config)!["test_accuracy"]!);
+        var stored = summary["claims"]!.AsArray().Single(c => c!["id"]!.GetValue<string>() == id)!;
+        var golden = Snapshot.Load(Path.Combine(TestPaths.RepoRoot, "golden", "full", "cuda", $"claim-{id}.verified.json"));
+
+        // the pair named here is the one the claim compared in that study (its effect is their difference)
+        var effect = stored["effect_size"]!.GetValue<double>();
+        if (id is not "best-slpf-beats-baseline") Assert.That(effect, Is.EqualTo(Spread(a).Mean - Spread(b).Mean).Within(1e-6), "the pair is the claim's");
+        Assert.That(golden.Metrics["effect_size"].Value, Is.EqualTo(effect), "the golden holds the study's effect");
+        Assert.That(golden.Metrics["effect_size"].Tolerance, Is.EqualTo(TolerancePolicy.OfEffect("cuda", Spread(a), Spread(b))));
+        Assert.That(golden.Provenance.ProfileVersion, Is.EqualTo("1"), "these are goldens of full v1");
+    }
+}
