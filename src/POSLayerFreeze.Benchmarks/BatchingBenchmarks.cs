@@ -1,11 +1,12 @@
 using BenchmarkDotNet.Attributes;
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Tokenization;
+using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Benchmarks;
 
 /// <summary>
-/// (c) Length-grouped batches (<see cref="LengthGroupedBatcher"/>, the trainer's) against plain random batches of 32,
+/// (c) Length-grouped batches (<see cref="BatchSampler.GroupByLength"/>) against random batches of 32 (the default order),
 /// over one epoch of EWT train windows (≤ 128 tokens; real lengths from the shared treebank when it is found,
 /// otherwise a log-normal stand-in). Pad% is the padded share over the whole epoch; the timed op trains on the
 /// epoch's batches at the 25th, 50th and 75th percentile of padded length (reported per step), so RealTok/s is
@@ -62,7 +63,7 @@ public class BatchingBenchmarks : TrainingBenchmarkBase
         var byPadded = batches.OrderBy(b => b.Length * b.Max(i => lengths[i])).ToArray();
         var rng = new SplitMix64(11);
         var windows = lengths.Select(n => BenchBatches.Window(rng, n)).ToArray();
-        var chosen = Quantiles.Select(q => LengthGroupedBatcher.Pad(windows, byPadded[(int)(q * (byPadded.Length - 1))], padId: 0)).ToArray();
+        var chosen = Quantiles.Select(q => PaddedBatch.Of(windows, byPadded[(int)(q * (byPadded.Length - 1))], padId: 0)).ToArray();
         Build(method, Model, "baseline", chosen);
     }
 
@@ -71,10 +72,7 @@ public class BatchingBenchmarks : TrainingBenchmarkBase
     {
         ArgumentNullException.ThrowIfNull(lengths);
         const int batchSize = BenchEnvironment.BatchSize;
-        if (batching == Batching.LengthGrouped) return LengthGroupedBatcher.Batches(lengths, batchSize, 42, 0);
-        var order = Enumerable.Range(0, lengths.Count).ToArray();
-        new SplitMix64(42).Shuffle(order);
-        return order.Chunk(batchSize).ToArray();
+        return BatchSampler.Batches(lengths, batchSize, batching == Batching.LengthGrouped ? BatchOrder.GroupByLength : BatchOrder.Random, 42, 0);
     }
 
     private static int[]? s_lengths;

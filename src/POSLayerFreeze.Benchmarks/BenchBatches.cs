@@ -1,5 +1,6 @@
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Tokenization;
+using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Benchmarks;
 
@@ -26,7 +27,7 @@ internal static class BenchBatches
         for (var i = 0; i < batchSize; i++) lengths[i] = LogNormalLength(rng, median: 0.45 * length, sigma: 0.45, min: 3, max: length);
         lengths[0] = length;
         var windows = lengths.Select(n => Window(rng, n)).ToArray();
-        return LengthGroupedBatcher.Pad(windows, Enumerable.Range(0, batchSize).ToArray(), padId);
+        return PaddedBatch.Of(windows, Enumerable.Range(0, batchSize).ToArray(), padId);
     }
 
     /// <summary>A synthetic window of <paramref name="length"/> tokens: [CLS] … [SEP] with labels on ~2/3 of the inner tokens.</summary>

@@ -1,3 +1,4 @@
+using POSLayerFreeze.Training;
 using POSLayerFreeze.Tokenization;
 
 namespace POSLayerFreeze.Benchmarks;

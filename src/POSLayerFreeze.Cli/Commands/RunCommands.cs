@@ -27,15 +27,24 @@ internal static class RunCommands
         var parallel = new Option<int>("--parallel") { Description = "Run N shards concurrently as child processes (on a GPU: several configurations at once)", DefaultValueFactory = _ => 1 };
         var tf32 = new Option<bool>("--tf32") { Description = "Allow TF32 matmuls on CUDA (faster, recorded in results; off by default)" };
         var cachedPrefix = new Option<bool>("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
+        var batchOrder = new Option<string?>("--batch-order") { Description = "random (Hugging Face's default, the profiles') | group-by-length (Hugging Face's LengthGroupedSampler); recorded in the profile and the inputs hash" };
         var noSummary = new Option<bool>("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
         var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
-        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, cachedPrefix, noSummary })
+        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, cachedPrefix, batchOrder, noSummary })
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
             var deviceName = parse.GetValue(device)!;
             Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
             var prof = Usage("--profile", () => TrainingProfile.Named(parse.GetValue(profile) ?? (deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke")));
+            if (parse.GetValue(batchOrder) is { } orderText)
+            {
+                prof = prof with
+                {
+                    BatchOrder = BatchSampler.Parse(orderText)
+                        ?? throw new UsageException($"'{orderText}' is not a batch order: expected random or group-by-length", "--batch-order"),
+                };
+            }
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : prof.DefaultSeeds.ToArray();
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);

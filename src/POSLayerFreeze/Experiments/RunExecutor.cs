@@ -49,8 +49,8 @@ public static class RunExecutor
         var trainableCount = trainable.Sum(p => p.numel());
         var totalCount = model.parameters().Sum(p => p.numel());
 
-        var stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, progress,
-            cachedPrefix: spec.CachedPrefix, cancel: cancel);
+        var options = new TrainOptions { CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens };
+        var stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, options, progress, cancel);
         var padId = data.Tokenizer.PadId;
         var devPred = Predictor.Predict(model, data.Dev.Windows, data.Dev.WordCounts, spec.Profile.EvalBatchSize, padId);
         var testPred = Predictor.Predict(model, data.Test.Windows, data.Test.WordCounts, spec.Profile.EvalBatchSize, padId);
@@ -97,6 +97,7 @@ public static class RunExecutor
                 ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 1),
                 ["sentences"] = data.Train.Sentences.Count,
                 ["windows"] = data.Train.Windows.Sum(w => w.Length),
+                ["micro_batches"] = spec.MicroBatchesName,
                 ["loss"] = new JsonArray(stats.Loss.Select(l => (JsonNode)new JsonArray(l.Step, Math.Round(l.Loss, 6))).ToArray()),
             },
             ["dev"] = devJson,

@@ -12,11 +12,19 @@ namespace POSLayerFreeze.Experiments;
 /// Everything that decides one run's numbers. Two runs with the same <see cref="InputsHash"/> are the same
 /// experiment, so a sweep finding a finished run with that hash does not repeat it.
 /// </summary>
+/// <param name="BucketOverheadTokens">Length buckets per step (<see cref="MicroBatches"/>) with this per-bucket cost;
+/// null: one padded batch per step. The math is the same either way; float rounding is not, so it is an input.</param>
 public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, string Model, string ModelIdentity, string Device, bool Tf32,
-    bool CachedPrefix = false)
+    bool CachedPrefix = false, int? BucketOverheadTokens = MicroBatches.DefaultOverheadTokens)
 {
-    /// <summary>Bump when the training or evaluation code changes what a run computes.</summary>
-    public const int ProtocolRevision = 1;
+    /// <summary>Bump when the training or evaluation code changes what a run computes. 2: Hugging Face's batch
+    /// order and weight-decay groups, length-bucketed steps, summed-then-normalised loss.</summary>
+    public const int ProtocolRevision = 2;
+
+    /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
+    public string MicroBatchesName => BucketOverheadTokens is { } overhead
+        ? "length-buckets (overhead " + overhead.ToString(CultureInfo.InvariantCulture) + " tokens)"
+        : "padded-batch";
 
     public string RelativeDirectory => Path.Combine(Config, "seed-" + Seed.ToString(CultureInfo.InvariantCulture));
 
@@ -37,6 +45,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
         ["model_identity"] = ModelIdentity,
         ["device"] = Device,
         ["tf32"] = Tf32,
+        ["micro_batches"] = MicroBatchesName,
         ["protocol_revision"] = ProtocolRevision,
         ["dataset"] = new JsonArray(EwtDataset.Splits.Select(s => (JsonNode)JsonValue.Create($"{s.Name}:{s.Sha256}")).ToArray()),
     };

@@ -192,12 +192,24 @@ public static class Summary
         }).ToArray()),
     };
 
+    /// <summary>The numbers-changing choices of a profile in one line (batch order, optimizer, schedule, windows).</summary>
+    public static string ProtocolLine(JsonNode profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        string Field(string name) => profile[name] is { } value ? value.ToJsonString().Trim('"') : "—";
+        return $"batch order `{Field("batch_order")}`, {Field("epochs")} epoch(s) of batches of {Field("batch_size")}, "
+            + $"AdamW lr {Field("learning_rate")} ({Field("schedule")}, warm-up ratio {Field("warmup_ratio")} / steps {Field("warmup_steps")}), "
+            + $"weight decay {Field("weight_decay")} (exempt: {Field("weight_decay_exclude")}), max grad norm {Field("max_grad_norm")}, "
+            + $"train sentences {Field("train_sentences")}, max length {Field("max_length")}";
+    }
+
     public static string Markdown(IReadOnlyList<RunRecord> runs, IReadOnlyList<ConfigSummary> configs, IReadOnlyList<Claim> claims)
     {
         var md = new StringBuilder();
         var first = runs[0].Metrics;
         md.Append(CultureInfo.InvariantCulture,
             $"# POSLayerFreeze results\n\nProfile `{first["profile"]!["name"]}` (v{first["profile"]!["version"]}), model `{first["model"]}`, device `{first["device"]}`, {runs.Count} run(s). ")
+          .Append(CultureInfo.InvariantCulture, $"Protocol: {ProtocolLine(first["profile"]!)}.\n\n")
           .Append("Test accuracy over every UPOS-bearing word of EWT test; Δ is against the baseline with a 95% paired bootstrap interval over test sentences (seed-averaged).\n\n")
           .Append("| config | frozen | trainable params | seeds | test acc (mean ± sd) | dev acc | test macro-F1 | Δ vs baseline [95% CI] | p | train tokens/s |\n")
           .Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -8,7 +8,7 @@ namespace POSLayerFreeze.Experiments;
 
 /// <summary>What to run: configurations × seeds under one profile, model and device.</summary>
 public sealed record SweepRequest(IReadOnlyList<string> Configs, IReadOnlyList<long> Seeds, TrainingProfile Profile, string Model,
-    string Device, bool Tf32, string OutDir, string? DataDir, bool CachedPrefix = false);
+    string Device, bool Tf32, string OutDir, string? DataDir, bool CachedPrefix = false, bool? Bucketed = null);
 
 /// <summary>Reports sweep progress to whatever front end drives it.</summary>
 public interface ISweepObserver
@@ -36,9 +36,13 @@ public static class Sweep
     public static IReadOnlyList<RunSpec> Plan(SweepRequest request, ModelSource model)
     {
         var identity = ModelIdentity(model);
+        var device = NormalizeDevice(request.Device);
+        // Default: length buckets on the CPU, one padded batch on CUDA (TrainOptions.DefaultBucketOverhead).
+        var bucketed = request.Bucketed ?? !device.StartsWith("cuda", StringComparison.Ordinal);
+        int? overhead = bucketed ? MicroBatches.DefaultOverheadTokens : null;
         var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
         var specs = configs.SelectMany(c => request.Seeds.Distinct().Select(s =>
-            new RunSpec(c, s, request.Profile, model.Name, identity, NormalizeDevice(request.Device), request.Tf32, request.CachedPrefix))).ToArray();
+            new RunSpec(c, s, request.Profile, model.Name, identity, device, request.Tf32, request.CachedPrefix, overhead))).ToArray();
         return specs;
     }
 

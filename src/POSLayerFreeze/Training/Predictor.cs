@@ -26,13 +26,11 @@ public static class Predictor
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in LengthGroupedBatcher.Sequential(flatWindows.Select(w => w.Length).ToArray(), batchSize))
+            foreach (var batch in BatchSampler.LongestFirst(flatWindows.Select(w => w.Length).ToArray(), batchSize))
             {
                 using var scope = NewDisposeScope();
-                var padded = LengthGroupedBatcher.Pad(flatWindows, batch, padId);
-                long[] shape = [padded.BatchSize, padded.Length];
-                var ids = tensor(padded.InputIds, shape).to(device);
-                var mask = tensor(padded.AttentionMask, shape).to(device);
+                var padded = PaddedBatch.Of(flatWindows, batch, padId);
+                var (ids, mask, _) = padded.ToDevice(device);
                 var best = model.forward(ids, mask).argmax(-1).to(CPU).data<long>().ToArray();   // [B·T]
                 for (var row = 0; row < batch.Length; row++)
                 {

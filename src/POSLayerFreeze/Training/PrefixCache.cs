@@ -85,13 +85,11 @@ public sealed class PrefixCache : IDisposable
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in LengthGroupedBatcher.Sequential(lengths, batchSize))
+            foreach (var batch in BatchSampler.LongestFirst(lengths, batchSize))
             {
                 using var scope = NewDisposeScope();
-                var padded = LengthGroupedBatcher.Pad(windows, batch, padId);
-                long[] shape = [padded.BatchSize, padded.Length];
-                var ids = tensor(padded.InputIds, shape).to(device);
-                var mask = tensor(padded.AttentionMask, shape).to(device);
+                var padded = PaddedBatch.Of(windows, batch, padId);
+                var (ids, mask, _) = padded.ToDevice(device);
                 var sdpaMask = mask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
                 var state = embeddings.forward(ids);
                 for (var layer = 0; layer < cachedLayers; layer++) state = layers[layer].forward(state, sdpaMask);

@@ -1,117 +1,168 @@
 using System.Diagnostics;
-using POSLayerFreeze.Data;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Tokenization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using static TorchSharp.torch.nn.functional;
 
 namespace POSLayerFreeze.Training;
 
-/// <summary>What one training run did: steps, tokens (real and padded), time, and the loss curve as read.</summary>
-public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, double Seconds, IReadOnlyList<(int Step, double Loss)> Loss)
+/// <summary>One entry of the training log, read on the loss-read interval (Hugging Face's <c>log_history</c> fields).</summary>
+/// <param name="Loss">Mean loss of the steps since the previous entry.</param>
+/// <param name="GradNorm">L2 norm of the trainable parameters' gradient at the entry's step, before any clipping.</param>
+public sealed record LogEntry(int Step, double Epoch, double Loss, double LearningRate, double GradNorm);
+
+/// <summary>What one training run did: steps, tokens (real and padded), time, and the log as read.</summary>
+public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, double Seconds, IReadOnlyList<LogEntry> Log)
 {
     /// <summary>Cached-prefix mode: encoder layers whose output was cached (−1: mode off or nothing cacheable).</summary>
     public int CachedLayers { get; init; } = -1;
 
+    /// <summary>The loss curve: (step, mean loss since the previous read).</summary>
+    public IReadOnlyList<(int Step, double Loss)> Loss => Log.Select(e => (e.Step, e.Loss)).ToArray();
+
     public double TokensPerSecond => Seconds > 0 ? RealTokens / Seconds : 0;
+}
+
+/// <summary>How the loop runs, beyond the protocol: none of these change the math (bucketing changes only float
+/// rounding, and is recorded with the run).</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Steps between host reads of the loss (the loop's only host sync).</summary>
+    public int LossReadInterval { get; init; } = 50;
+
+    /// <summary>Opt-in cached frozen prefix (a different protocol: no dropout in the prefix), see <see cref="PrefixCache"/>.</summary>
+    public bool CachedPrefix { get; init; }
+
+    /// <summary>Per-bucket cost for <see cref="MicroBatches.Split"/>; null: each step runs as one padded batch.</summary>
+    public int? BucketOverheadTokens { get; init; } = MicroBatches.DefaultOverheadTokens;
+
+    /// <summary>The device's default: length buckets on the CPU, where padding costs its full compute; one padded
+    /// batch on CUDA, where a step is bound by per-kernel overhead and more launches cost more than padding.</summary>
+    public static int? DefaultBucketOverhead(Device device) => device.type == DeviceType.CUDA ? null : MicroBatches.DefaultOverheadTokens;
 }
 
 /// <summary>Progress callback: step done, total steps, last loss read (NaN until the first read).</summary>
 public delegate void TrainProgress(int step, int totalSteps, double loss);
 
+/// <summary>Training stopped because the loss stopped being a finite number.</summary>
+public sealed class NonFiniteLossException(int step, double loss)
+    : Exception($"the training loss became {loss} at step {step}; the run is stopped (lower the learning rate or check the weights)")
+{
+    public int Step { get; } = step;
+}
+
 /// <summary>
-/// The one training loop: per step a dispose scope, forward, cross-entropy (ignore −100), backward, AdamW step,
-/// linear schedule. The loss stays on the device and is read every <see cref="LossReadInterval"/> steps, so the
-/// loop never waits on the GPU.
+/// The one training loop: per step a dispose scope, forward and backward per length bucket (<see cref="TrainStep"/>),
+/// optional clipping, the linear schedule, an AdamW step. The loss stays on the device and is read every
+/// <see cref="TrainOptions.LossReadInterval"/> steps, so the loop never waits on the GPU.
 /// </summary>
 public static class Trainer
 {
     public const int LossReadInterval = 50;
 
     public static TrainStats Train(TokenClassifier model, IReadOnlyList<Parameter> trainable, IReadOnlyList<SentenceWindow> windows,
-        TrainingProfile profile, long seed, int padId, TrainProgress? progress = null, bool cachedPrefix = false,
+        TrainingProfile profile, long seed, int padId, TrainOptions? options = null, TrainProgress? progress = null,
         CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(windows);
+        ArgumentNullException.ThrowIfNull(profile);
+        options ??= new TrainOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.LossReadInterval);
         var device = model.ClassifierParameters()[0].device;
         var lengths = windows.Select(w => w.Length).ToArray();
         var epochs = Enumerable.Range(0, profile.Epochs)
-            .Select(e => LengthGroupedBatcher.Batches(lengths, profile.BatchSize, unchecked((ulong)seed), e)).ToArray();
+            .Select(e => BatchSampler.Batches(lengths, profile.BatchSize, profile.BatchOrder, unchecked((ulong)seed), e)).ToArray();
         var totalSteps = epochs.Sum(e => e.Length);
-        using var optimizer = new FlatAdamW(trainable, profile.LearningRate, profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay);
+        using var optimizer = new FlatAdamW(trainable, profile.LearningRate, profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay,
+            DecayExempt(model, trainable, profile.WeightDecayExclude));
         using var lossSum = zeros(1, dtype: float32, device: device);
-        var losses = new List<(int, double)>();
+        var log = new List<LogEntry>();
         long realTokens = 0, paddedTokens = 0;
         var sinceRead = 0;
         var lastLoss = double.NaN;
-        // Every batch is padded and copied to the device before the clock starts: a host-to-device copy from
-        // pageable memory inside the loop would wait for the GPU each step.
-        var deviceBatches = epochs.Select(batches => batches.Select(batch => DeviceBatch.Upload(windows, batch, padId, device)).ToArray()).ToArray();
+        Tensor? gradNorm = null;
+        // Every batch is bucketed, padded and copied to the device before the clock starts: a host-to-device copy
+        // from pageable memory inside the loop would wait for the GPU each step.
+        var stepBatches = epochs.Select(batches => batches.Select(b => StepBatch.Upload(windows, b, padId, device, options.BucketOverheadTokens)).ToArray()).ToArray();
         var clock = Stopwatch.StartNew();
         // Opt-in (changes the protocol): the frozen prefix runs once per window without dropout; its time counts.
-        using var prefix = cachedPrefix ? PrefixCache.Build(model, windows, padId, profile.EvalBatchSize) : null;
+        using var prefix = options.CachedPrefix ? PrefixCache.Build(model, windows, padId, profile.EvalBatchSize) : null;
+        Func<DeviceBatch, Tensor>? forward = prefix is null ? null : bucket => prefix.Forward(bucket.Windows, bucket.AttentionMask);
+        prefix?.Prepare(stepBatches.SelectMany(e => e).SelectMany(s => s.Buckets).Select(b => b.Windows));
         model.train();
         var step = 0;
-        prefix?.Prepare(epochs.SelectMany(e => e));
-        foreach (var (batches, epochIndices) in deviceBatches.Zip(epochs))
+        try
         {
-            foreach (var (batch, indices) in batches.Zip(epochIndices))
+            for (var epoch = 0; epoch < stepBatches.Length; epoch++)
             {
-                cancel.ThrowIfCancellationRequested();
-                using (var scope = NewDisposeScope())
+                for (var inEpoch = 0; inEpoch < stepBatches[epoch].Length; inEpoch++)
                 {
-                    var (ids, mask, labels) = (batch.InputIds, batch.AttentionMask, batch.Labels);
-                    var logits = prefix is null ? model.forward(ids, mask) : prefix.Forward(indices, mask); // [B, T, 17]
-                    var loss = cross_entropy(logits.view(-1, logits.shape[^1]), labels.view(-1), ignore_index: Upos.IgnoreIndex);
-                    loss.backward();
-                    // HF's linear schedule without warm-up: step s (0-based) uses lr·(T − s)/T.
-                    optimizer.LearningRate = profile.LearningRate * (totalSteps - step) / totalSteps;
-                    optimizer.Step();
-                    optimizer.ZeroGrad();
-                    using (no_grad()) lossSum.add_(loss.detach());
+                    cancel.ThrowIfCancellationRequested();
+                    var batch = stepBatches[epoch][inEpoch];
+                    var reading = sinceRead + 1 == options.LossReadInterval || step + 1 == totalSteps;
+                    var learningRate = profile.LearningRateAt(step, totalSteps);
+                    using (var scope = NewDisposeScope())
+                    {
+                        var loss = TrainStep.AccumulateGradients(model, batch, forward);
+                        if (profile.MaxGradNorm is { } maxNorm)
+                        {
+                            var norm = optimizer.ClipGradNorm(maxNorm);
+                            if (reading) gradNorm = norm.MoveToOuterDisposeScope();
+                        }
+                        else if (reading)
+                        {
+                            gradNorm = optimizer.GradNorm().MoveToOuterDisposeScope();
+                        }
+                        optimizer.LearningRate = learningRate;
+                        optimizer.Step();
+                        optimizer.ZeroGrad();
+                        using (no_grad()) lossSum.add_(loss);
+                    }
                     realTokens += batch.RealTokens;
                     paddedTokens += batch.PaddedTokens;
+                    step++;
+                    sinceRead++;
+                    if (reading)
+                    {
+                        lastLoss = lossSum.item<float>() / sinceRead;   // the host sync, once per interval
+                        var norm = gradNorm!.item<float>();
+                        gradNorm.Dispose();
+                        lossSum.zero_();
+                        if (!double.IsFinite(lastLoss)) throw new NonFiniteLossException(step, lastLoss);
+                        log.Add(new LogEntry(step, epoch + (inEpoch + 1.0) / stepBatches[epoch].Length, lastLoss, learningRate, norm));
+                        sinceRead = 0;
+                    }
+                    progress?.Invoke(step, totalSteps, lastLoss);
                 }
-                step++;
-                sinceRead++;
-                if (sinceRead == LossReadInterval || step == totalSteps)
-                {
-                    lastLoss = lossSum.item<float>() / sinceRead;   // the only host sync, once per interval
-                    lossSum.zero_();
-                    losses.Add((step, lastLoss));
-                    sinceRead = 0;
-                }
-                progress?.Invoke(step, totalSteps, lastLoss);
             }
+            if (device.type == DeviceType.CUDA) cuda.synchronize(device);
+            clock.Stop();
         }
-        if (device.type == DeviceType.CUDA) cuda.synchronize(device);
-        clock.Stop();
-        foreach (var batch in deviceBatches.SelectMany(b => b)) batch.Dispose();
-        return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, losses) { CachedLayers = prefix?.CachedLayers ?? -1 };
-    }
-}
-
-/// <summary>One padded batch resident on the training device.</summary>
-internal sealed record DeviceBatch(Tensor InputIds, Tensor AttentionMask, Tensor Labels, long RealTokens, long PaddedTokens) : IDisposable
-{
-    public static DeviceBatch Upload(IReadOnlyList<SentenceWindow> windows, int[] batch, int padId, Device device)
-    {
-        var padded = LengthGroupedBatcher.Pad(windows, batch, padId);
-        long[] shape = [padded.BatchSize, padded.Length];
-        using var scope = NewDisposeScope();
-        return new DeviceBatch(
-            tensor(padded.InputIds, shape).to(device).MoveToOuterDisposeScope(),
-            tensor(padded.AttentionMask, shape).to(device).MoveToOuterDisposeScope(),
-            tensor(padded.Labels, shape).to(device).MoveToOuterDisposeScope(),
-            batch.Sum(i => windows[i].Length), (long)padded.BatchSize * padded.Length);
+        finally
+        {
+            foreach (var batch in stepBatches.SelectMany(b => b)) batch.Dispose();
+        }
+        return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, log) { CachedLayers = prefix?.CachedLayers ?? -1 };
     }
 
-    public void Dispose()
+    /// <summary>
+    /// The trainable parameters weight decay skips. Hugging Face Trainer's rule: every parameter of a LayerNorm module
+    /// (found by type, as its <c>ALL_LAYERNORM_LAYERS</c>) and every parameter whose name contains "bias".
+    /// </summary>
+    public static IReadOnlyCollection<Parameter> DecayExempt(TokenClassifier model, IReadOnlyList<Parameter> trainable, WeightDecayExclusion rule)
     {
-        InputIds.Dispose();
-        AttentionMask.Dispose();
-        Labels.Dispose();
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(trainable);
+        if (rule == WeightDecayExclusion.None) return [];
+        var exempt = new HashSet<Parameter>(ReferenceEqualityComparer.Instance);
+        foreach (var (_, module) in model.named_modules())
+            if (module is LayerNorm norm)
+                foreach (var p in norm.parameters()) exempt.Add(p);
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains("bias", StringComparison.Ordinal)) exempt.Add(p);
+        var trainableSet = new HashSet<Parameter>(trainable, ReferenceEqualityComparer.Instance);
+        return exempt.Where(trainableSet.Contains).ToArray();
     }
 }

@@ -49,7 +49,7 @@ public sealed class PrefixCacheTests
         model.eval();
         using var noGrad = no_grad();
         int[] batch = [5, 0, 9, 2];
-        var padded = LengthGroupedBatcher.Pad(windows, batch, 0);
+        var padded = PaddedBatch.Of(windows, batch, 0);
         long[] shape = [padded.BatchSize, padded.Length];
         using var ids = tensor(padded.InputIds, shape);
         using var mask = tensor(padded.AttentionMask, shape);
