@@ -7,7 +7,9 @@ namespace POSLayerFreeze.Specs;
 
 /// <summary>
 /// The seed README's "Visualization of Results": result.png, drawn from the same runs as the other specs, with one
-/// bar per configuration (baseline grey, SLPF blue, CLPF red) and the baseline reference line.
+/// bar per configuration (baseline grey, SLPF blue, CLPF red), the baseline reference line and Δ vs baseline with
+/// 95% bootstrap intervals; tradeoff.png (accuracy against trainable parameters and training time). The plotted
+/// values are compared with summary.json through what the figure code reports it drew.
 /// </summary>
 [TestFixture]
 [Category("Visualization")]
@@ -45,6 +47,42 @@ public sealed class VisualizationSpec
             Assert.That(Pixels(image, new SKColor(0xd6, 0x27, 0x28)), Is.GreaterThan(500), "red CLPF bars");
         });
         TestContext.Out.WriteLine($"result.png: {Path.Combine(study.OutDir, Summary.FigureFile)}, {png.Length} bytes");
+
+        // The numbers behind the marks: the figures drawn from summary.json report every value they plotted.
+        var figures = Figures.WriteFromSummary(study.OutDir);
+        var result = figures.Single(f => f.Path.EndsWith(Summary.FigureFile, StringComparison.Ordinal));
+        var tradeoff = figures.Single(f => f.Path.EndsWith(Figures.TradeoffFile, StringComparison.Ordinal));
+        var byConfig = summary["configs"]!.AsArray().ToDictionary(c => c!["config"]!.GetValue<string>(), c => c!);
+        double Pct(string config, string field) => byConfig[config]![field]!["mean"]!.GetValue<double>() * 100;
+        double Delta(string config, string field) => byConfig[config]!["versus_baseline"]![field]!.GetValue<double>() * 100;
+        using var tradeoffImage = SKBitmap.Decode(File.ReadAllBytes(tradeoff.Path));
+        Assert.Multiple(() =>
+        {
+            Assert.That(result.Panel("accuracy").Points.Select(p => p.Config), Is.EqualTo(plotted), "one bar per configuration, summary order");
+            foreach (var p in result.Panel("accuracy").Points)
+                Assert.That(p.Y, Is.EqualTo(Pct(p.Config, "test_accuracy")).Within(1e-9), $"bar {p.Config}");
+            var deltas = result.Panel("single-layer-delta").Points.Concat(result.Panel("compound-delta").Points).ToArray();
+            Assert.That(deltas.Select(p => p.Config), Is.EquivalentTo(plotted.Where(c => c != "baseline")), "one Δ per non-baseline configuration");
+            foreach (var p in deltas)
+            {
+                Assert.That(p.Y, Is.EqualTo(Delta(p.Config, "difference")).Within(1e-9), $"Δ {p.Config}");
+                Assert.That((p.Low, p.High), Is.EqualTo(((double?)Delta(p.Config, "ci_low"), (double?)Delta(p.Config, "ci_high"))), $"95% CI {p.Config}");
+            }
+            Assert.That(result.Panel("compound-delta").YScale, Is.EqualTo("symlog"), "deep freezes on their own, log-scaled axis");
+            Assert.That(result.Panel("single-layer-delta").YScale, Is.EqualTo("linear"));
+            Assert.That((tradeoffImage.Width, tradeoffImage.Height), Is.EqualTo((ResultPlot.TradeoffWidth, ResultPlot.TradeoffHeight)), "tradeoff.png size");
+            foreach (var p in tradeoff.Panel("parameters").Points)
+            {
+                Assert.That(p.X, Is.EqualTo(byConfig[p.Config]!["trainable_parameters"]!.GetValue<long>() / 1e6).Within(1e-9), $"parameters {p.Config}");
+                Assert.That(p.Y, Is.EqualTo(Pct(p.Config, "test_accuracy")).Within(1e-9), $"accuracy {p.Config}");
+            }
+            foreach (var p in tradeoff.Panel("time").Points)
+                Assert.That(p.X, Is.EqualTo(Pct(p.Config, "train_seconds") / 100).Within(1e-9), $"training time {p.Config}");
+            var best = plotted.MaxBy(c => Pct(c, "test_accuracy"))!;
+            var cheapest = plotted.MinBy(c => byConfig[c]!["trainable_parameters"]!.GetValue<long>())!;
+            Assert.That(tradeoff.Panel("parameters").ParetoFront, Has.Member(best).And.Member(cheapest),
+                "the most accurate and the cheapest configuration are always on the front");
+        });
 
         var facts = new Dictionary<string, Fact>(StringComparer.Ordinal)
         {

@@ -91,11 +91,17 @@ internal static class RunCommands
     public static Command CreateReport()
     {
         var dir = new Argument<string>("dir") { Description = "A results folder written by poslf run or poslf merge" };
-        var command = new Command("report", "Rebuild summary.json, summary.md and result.png from existing results.");
+        var command = new Command("report", "Rebuild summary.json, summary.md, result.png and tradeoff.png from existing results (only the figures when the folder holds just a summary.json).");
         command.Arguments.Add(dir);
         command.SetAction(parse =>
         {
             var outDir = Path.GetFullPath(parse.GetValue(dir)!);
+            // A folder holding only a summary.json (a committed result) still gets its figures redrawn.
+            if (Summary.Collect(outDir).Count == 0 && File.Exists(Path.Combine(outDir, Summary.JsonFile)))
+            {
+                foreach (var figure in Figures.WriteFromSummary(outDir)) AnsiConsole.MarkupLineInterpolated($"no runs in {outDir}: drew {figure.Path} from {Summary.JsonFile}");
+                return 0;
+            }
             PrintSummary(Summary.Write(outDir), outDir);
             return 0;
         });
@@ -187,7 +193,7 @@ internal static class RunCommands
                 c.TokensPerSecond.Mean.ToString("N0", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(outDir, Summary.MarkdownFile)}, figure: {Path.Combine(outDir, Summary.FigureFile)}");
+        AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(outDir, Summary.MarkdownFile)}, figures: {Path.Combine(outDir, Summary.FigureFile)}, {Path.Combine(outDir, Figures.TradeoffFile)}");
     }
 
     /// <summary>

@@ -14,13 +14,18 @@ public sealed record RunRecord(string Config, long Seed, string Directory, JsonO
     public double MacroF1 => Metrics["test"]!["macro_f1"]!.GetValue<double>();
     public long TrainableParameters => Metrics["trainable_parameters"]!.GetValue<long>();
     public double TokensPerSecond => Metrics["train"]!["tokens_per_second"]!.GetValue<double>();
+    public double TrainSeconds => Metrics["train"]!["seconds"]!.GetValue<double>();
     public string ProfileName => Metrics["profile"]!["name"]!.GetValue<string>();
     public string InputsHash => Metrics["inputs_hash"]!.GetValue<string>();
 }
 
 /// <summary>Statistics of one configuration across its seeds, with the comparison against the baseline.</summary>
 public sealed record ConfigSummary(string Config, IReadOnlyList<string> Frozen, long TrainableParameters, IReadOnlyList<long> Seeds,
-    MeanSd TestAccuracy, MeanSd DevAccuracy, MeanSd MacroF1, MeanSd TokensPerSecond, BootstrapResult? VersusBaseline);
+    MeanSd TestAccuracy, MeanSd DevAccuracy, MeanSd MacroF1, MeanSd TokensPerSecond, BootstrapResult? VersusBaseline)
+{
+    /// <summary>Wall time of training (train.seconds) across seeds; null in summaries written before it was recorded.</summary>
+    public MeanSd? TrainSeconds { get; init; }
+}
 
 /// <summary>A qualitative statement of the seed README, checked against the numbers.</summary>
 public sealed record Claim(string Id, string Statement, bool Holds, string Effect, double EffectSize)
@@ -92,7 +97,10 @@ public static class Summary
                     seeds[0].Metrics["frozen"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray(),
                     seeds[0].TrainableParameters, seeds.Select(r => r.Seed).ToArray(),
                     MeanSd.Of(seeds.Select(r => r.TestAccuracy).ToArray()), MeanSd.Of(seeds.Select(r => r.DevAccuracy).ToArray()),
-                    MeanSd.Of(seeds.Select(r => r.MacroF1).ToArray()), MeanSd.Of(seeds.Select(r => r.TokensPerSecond).ToArray()), versus);
+                    MeanSd.Of(seeds.Select(r => r.MacroF1).ToArray()), MeanSd.Of(seeds.Select(r => r.TokensPerSecond).ToArray()), versus)
+                {
+                    TrainSeconds = MeanSd.Of(seeds.Select(r => r.TrainSeconds).ToArray()),
+                };
             }).ToArray();
     }
 
@@ -151,7 +159,7 @@ public static class Summary
         return claims;
     }
 
-    /// <summary>Writes summary.json, summary.md and result.png for every finished run under <paramref name="outDir"/>.</summary>
+    /// <summary>Writes summary.json, summary.md, result.png and tradeoff.png for every finished run under <paramref name="outDir"/>.</summary>
     public static IReadOnlyList<ConfigSummary> Write(string outDir)
     {
         var runs = Collect(outDir);
@@ -160,7 +168,7 @@ public static class Summary
         var claims = Claims(configs);
         AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), Invariant.ToJson(ToJson(runs, configs, claims)) + "\n");
         AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile), Markdown(runs, configs, claims));
-        ResultPlot.Save(Path.Combine(outDir, FigureFile), configs, runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>());
+        Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>());
         return configs;
     }
 
@@ -180,6 +188,7 @@ public static class Summary
             ["dev_accuracy"] = c.DevAccuracy.ToJson(),
             ["test_macro_f1"] = c.MacroF1.ToJson(),
             ["train_tokens_per_second"] = c.TokensPerSecond.ToJson(),
+            ["train_seconds"] = c.TrainSeconds?.ToJson(),
             ["versus_baseline"] = c.VersusBaseline?.ToJson(),
         }).ToArray()),
         ["claims"] = new JsonArray(claims.Select(c => (JsonNode)new JsonObject
@@ -223,7 +232,7 @@ public static class Summary
         md.Append("\n## The seed README's claims\n\n| claim | outcome | effect |\n|---|---|---|\n");
         foreach (var claim in claims)
             md.Append(CultureInfo.InvariantCulture, $"| {claim.Statement} | {(claim.Holds ? "reproduced" : "not reproduced")} | {claim.Effect} |\n");
-        md.Append("\n![result](result.png)\n");
+        md.Append("\n![result](result.png)\n\n![accuracy against trainable parameters and training time](tradeoff.png)\n");
         return md.ToString();
     }
 

@@ -166,7 +166,11 @@ public class SweepTests : TinyTorchFixture
     private static JsonObject ComparableSummary(string dir)
     {
         var summary = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, Summary.JsonFile)))!;
-        foreach (var config in summary["configs"]!.AsArray()) ((JsonObject)config!).Remove("train_tokens_per_second");
+        foreach (var config in summary["configs"]!.AsArray())
+        {
+            ((JsonObject)config!).Remove("train_tokens_per_second");
+            ((JsonObject)config).Remove("train_seconds");
+        }
         return summary;
     }
 }

@@ -101,7 +101,7 @@ internal static class TinyWorld
 internal static class SyntheticRuns
 {
     public static void Write(string outDir, string config, long seed, int[] correct, int[] words, string profile = "test",
-        string inputsHash = "", double devAccuracy = 0.5, long trainable = 1000)
+        string inputsHash = "", double devAccuracy = 0.5, long trainable = 1000, double seconds = 1.0)
     {
         var dir = Path.Combine(outDir, config, $"seed-{seed}");
         Directory.CreateDirectory(dir);
@@ -115,7 +115,7 @@ internal static class SyntheticRuns
             ["device"] = "cpu",
             ["frozen"] = new JsonArray(),
             ["trainable_parameters"] = trainable,
-            ["train"] = new JsonObject { ["steps"] = 1, ["tokens_per_second"] = 100.0, ["seconds"] = 1.0 },
+            ["train"] = new JsonObject { ["steps"] = 1, ["tokens_per_second"] = 100.0 / seconds, ["seconds"] = seconds },
             ["dev"] = new JsonObject { ["accuracy"] = devAccuracy, ["words"] = 10 },
             ["test"] = new JsonObject { ["accuracy"] = accuracy, ["words"] = words.Sum(), ["macro_f1"] = accuracy / 2 },
             ["inputs_hash"] = inputsHash.Length > 0 ? inputsHash : $"{config}-{seed}-{profile}-hash-000000",
