@@ -4,6 +4,9 @@ using POSLayerFreeze.Cli.Commands;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Runtime;
 
+// A --parallel child dies with its parent, however the parent dies: asked of the kernel before any work.
+ProcessLifetime.DieWithParentIfChild();
+
 // Before anything touches TorchSharp: on Debian 12 its native binding needs the libstdc++ shim.
 NativeCompat.EnsureLoaded();
 

@@ -29,8 +29,9 @@ internal static class RunCommands
         var cachedPrefix = new Option<bool>("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
         var batchOrder = new Option<string?>("--batch-order") { Description = "random (Hugging Face's default, the profiles') | group-by-length (Hugging Face's LengthGroupedSampler); recorded in the profile and the inputs hash" };
         var noSummary = new Option<bool>("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
+        var wait = new Option<bool>("--wait") { Description = "If another poslf is writing to --out, wait for it to finish instead of failing" };
         var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
-        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, cachedPrefix, batchOrder, noSummary })
+        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, cachedPrefix, batchOrder, noSummary, wait })
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
@@ -56,6 +57,8 @@ internal static class RunCommands
             if (shardPart is not null && parallelCount > 1) throw new UsageException("a shard cannot itself run in parallel", "--shard, --parallel");
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
                 Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix));
+            // One writer per results folder, taken before anything slow; also proves --out is a writable folder.
+            using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero);
             // The suite's size depends on the model's layer count: resolve it once, then plan.
             var source = Usage("--model", () => ModelCatalog.Resolve(request.Model), typeof(DirectoryNotFoundException));
             var names = configText is not null
@@ -71,7 +74,7 @@ internal static class RunCommands
             var clock = Stopwatch.StartNew();
             if (parallelCount > 1)
             {
-                RunChildren(parse, parallelCount, cancel);
+                RunChildren(parse, parallelCount, request.OutDir, cancel);
             }
             else
             {
@@ -126,11 +129,11 @@ internal static class RunCommands
         return command;
     }
 
-    /// <summary>--parallel N: the same command as N child processes, each with --shard i/N and no summary.</summary>
-    private static void RunChildren(ParseResult parse, int count, CancellationToken cancel)
+    /// <summary>--parallel N: this command again as N shard children (see <see cref="ShardProcesses"/>).</summary>
+    private static void RunChildren(ParseResult parse, int count, string outDir, CancellationToken cancel)
     {
         var self = Environment.ProcessPath!;
-        var prefix = Path.GetFileNameWithoutExtension(self) == "dotnet" ? new[] { typeof(RunCommands).Assembly.Location } : [];
+        var command = Path.GetFileNameWithoutExtension(self) == "dotnet" ? new[] { self, typeof(RunCommands).Assembly.Location } : [self];
         var args = parse.Tokens.Select(t => t.Value).ToList();
         var baseArgs = new List<string>();
         for (var i = 0; i < args.Count; i++)
@@ -139,22 +142,8 @@ internal static class RunCommands
             if (args[i].StartsWith("--parallel=", StringComparison.Ordinal)) continue;
             baseArgs.Add(args[i]);
         }
-        var children = Enumerable.Range(0, count).Select(i =>
-        {
-            var psi = new ProcessStartInfo(self) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in prefix.Concat(baseArgs).Concat(["--shard", $"{i}/{count}", "--no-summary"])) psi.ArgumentList.Add(a);
-            var child = Process.Start(psi)!;
-            child.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.WriteLine($"[{i}/{count}] {e.Data}"); };
-            child.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{i}/{count}] {e.Data}"); };
-            child.BeginOutputReadLine();
-            child.BeginErrorReadLine();
-            return child;
-        }).ToArray();
-        using var registration = cancel.Register(() => { foreach (var c in children) if (!c.HasExited) c.Kill(entireProcessTree: true); });
-        foreach (var c in children) c.WaitForExit();
-        var failed = children.Select((c, i) => (c.ExitCode, i)).Where(x => x.ExitCode != 0).ToArray();
-        cancel.ThrowIfCancellationRequested();
-        if (failed.Length > 0) throw new InvalidOperationException($"shard(s) {string.Join(", ", failed.Select(f => $"{f.i}/{count} (exit {f.ExitCode})"))} failed");
+        ShardProcesses.Run(command, baseArgs, count, outDir,
+            (i, line, isError) => (isError ? Console.Error : Console.Out).WriteLine($"[{i}/{count}] {line}"), cancel);
     }
 
     /// <summary>Runs <paramref name="parse"/>; a FormatException/ArgumentException (or <paramref name="also"/>) becomes a usage error naming <paramref name="option"/>.</summary>

@@ -30,6 +30,7 @@ public static class Merge
         var profiles = chosen.Values.Select(r => r.ProfileName).Distinct().ToArray();
         if (profiles.Length > 1) throw new InvalidDataException($"cannot merge runs of different profiles: {string.Join(", ", profiles)}");
         var outFull = Path.GetFullPath(outDir);
+        using var folderLock = ResultsLock.Acquire(outFull);
         foreach (var run in chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed))
         {
             var target = Path.Combine(outFull, run.Config, "seed-" + run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -162,6 +162,7 @@ public static class Summary
     /// <summary>Writes summary.json, summary.md, result.png and tradeoff.png for every finished run under <paramref name="outDir"/>.</summary>
     public static IReadOnlyList<ConfigSummary> Write(string outDir)
     {
+        using var folderLock = Directory.Exists(outDir) ? ResultsLock.Acquire(outDir, option: "results folder") : null;
         var runs = Collect(outDir);
         if (runs.Count == 0) throw new InvalidDataException($"{outDir}: no finished runs, no */seed-*/{RunExecutor.MetricsFile}");
         var configs = Summarize(runs);

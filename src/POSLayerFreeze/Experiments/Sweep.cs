@@ -49,6 +49,7 @@ public static class Sweep
     public static IReadOnlyList<System.Text.Json.Nodes.JsonObject> Run(SweepRequest request, IReadOnlyList<RunSpec> specs, ModelSource model,
         ISweepObserver observer, CancellationToken cancel)
     {
+        using var folderLock = ResultsLock.Acquire(request.OutDir);
         var finished = specs.Where(s => RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
         var todo = specs.Except(finished).ToArray();
         observer.Planned(todo, finished);

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Globalization;
+using POSLayerFreeze.Runtime;
+
+namespace POSLayerFreeze.Experiments;
+
+/// <summary>
+/// <c>poslf run --parallel N</c>: the same command as N child processes, child i with <c>--shard i/N
+/// --no-summary</c> appended. The children die with the parent, however it dies (see
+/// <see cref="ProcessLifetime"/>); cancellation (Ctrl+C, SIGTERM) is forwarded as SIGINT so each child stops at
+/// its next step, and a child still running after <see cref="GracePeriod"/> is killed.
+/// </summary>
+public static class ShardProcesses
+{
+    public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Starts the children and waits for all of them on the calling thread (the thread that forks is the one whose
+    /// exit the kernel's parent-death signal watches, so it must outlive the children).
+    /// </summary>
+    /// <param name="command">The program and its leading arguments (e.g. <c>dotnet poslf.dll</c> or the apphost).</param>
+    /// <param name="arguments">The user's arguments without <c>--parallel</c>.</param>
+    /// <param name="resultsFolder">The folder whose lock the caller holds and shares with the children.</param>
+    /// <param name="output">Receives (child index, line, is stderr) for every line a child prints.</param>
+    public static void Run(IReadOnlyList<string> command, IReadOnlyList<string> arguments, int count, string resultsFolder,
+        Action<int, string, bool> output, CancellationToken cancel)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        var children = new List<Process>();
+        (int Code, int Index)[] failed;
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var index = i;
+                var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in command.Skip(1).Concat(arguments).Concat(["--shard", $"{i.ToString(CultureInfo.InvariantCulture)}/{count.ToString(CultureInfo.InvariantCulture)}", "--no-summary"]))
+                    psi.ArgumentList.Add(a);
+                psi.Environment[ProcessLifetime.ParentPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+                psi.Environment[ResultsLock.SharedFolderVariable] = Path.GetFullPath(resultsFolder);
+                var child = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {command[0]}");
+                children.Add(child);
+                child.OutputDataReceived += (_, e) => { if (e.Data is not null) output(index, e.Data, false); };
+                child.ErrorDataReceived += (_, e) => { if (e.Data is not null) output(index, e.Data, true); };
+                child.BeginOutputReadLine();
+                child.BeginErrorReadLine();
+            }
+            using var registration = cancel.Register(() =>
+            {
+                foreach (var c in children) if (!c.HasExited) ProcessLifetime.Interrupt(c.Id);
+            });
+            var graceDeadline = (DateTime?)null;
+            foreach (var c in children)
+            {
+                while (!c.WaitForExit(100))
+                {
+                    if (!cancel.IsCancellationRequested) continue;
+                    graceDeadline ??= DateTime.UtcNow + GracePeriod;
+                    if (DateTime.UtcNow >= graceDeadline) KillAll(children);
+                }
+                c.WaitForExit();   // drains the redirected output
+            }
+            failed = children.Select((c, i) => (Code: c.ExitCode, Index: i)).Where(x => x.Code != 0).ToArray();
+        }
+        finally
+        {
+            KillAll(children);
+            foreach (var c in children) c.Dispose();
+        }
+        cancel.ThrowIfCancellationRequested();
+        if (failed.Length > 0)
+            throw new InvalidOperationException(
+                $"shard(s) {string.Join(", ", failed.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Index}/{count} (exit {f.Code})")))} failed; their errors are above, finished runs are kept (--parallel)");
+    }
+
+    private static void KillAll(List<Process> children)
+    {
+        foreach (var c in children)
+        {
+            try
+            {
+                if (!c.HasExited) c.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited between the check and the kill.
+            }
+        }
+    }
+}
