@@ -6,7 +6,7 @@ namespace POSLayerFreeze.Benchmarks;
 /// <summary>What a benchmark case measured besides time: tokens per operation and memory. Filled in-process
 /// (the benchmarks run with the in-process toolchain) and read by <see cref="TrainingColumns"/>.</summary>
 public sealed record CaseMetrics(long RealTokensPerOp, long PaddedTokensPerOp, long StateBytes, long? PeakRssDeltaBytes, long? CudaUsedBytes,
-    double? PaddedFraction = null, double? CpuSecondsPerStep = null);
+    double? PaddedFraction = null, double? CpuSecondsPerStep = null, double? CpuSecondsPerOp = null);
 
 /// <summary>Registry keyed by type, method and parameter values, so a column can find its case's numbers.</summary>
 public static class BenchMetrics

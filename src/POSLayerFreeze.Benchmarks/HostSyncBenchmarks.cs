@@ -5,8 +5,9 @@ namespace POSLayerFreeze.Benchmarks;
 
 /// <summary>
 /// (b) Host syncs in the hot loop, per step: reading the loss every step (<c>.item()</c>, the state before) against
-/// reading it every <see cref="Trainer.LossReadInterval"/> steps (the trainer), and the trainer's per-step
-/// host→device copy of the batch (a synchronous copy from pageable memory) against a batch already on the device.
+/// reading it every <see cref="Trainer.LossReadInterval"/> steps (the trainer), and a per-step
+/// host→device copy of the batch (a synchronous copy from pageable memory; what the trainer did before it staged every
+/// batch up front) against a batch already on the device.
 /// One op = <see cref="Steps"/> steps and then a device synchronize (reported per step), so a per-step sync is
 /// visible on CUDA; the interval read is amortised over the ops. Baseline configuration.
 /// </summary>

@@ -26,8 +26,39 @@ public static class TrainingColumns
             (m, _) => m.PeakRssDeltaBytes is { } b ? Megabytes(b) : "-"),
         new MetricColumn("CudaUsed", "device memory in use after the case (driver total − free: libtorch's cached pool + context)", UnitType.Size,
             (m, _) => m.CudaUsedBytes is { } b ? Megabytes(b) : "-"),
+        new MetricColumn("CPU/op", "process CPU seconds per operation (all threads; e.g. one training epoch)", UnitType.Dimensionless,
+            (m, _) => m.CpuSecondsPerOp is { } c ? c.ToString("F2", CultureInfo.InvariantCulture) + " s" : "-"),
+        new CpuRatioColumn(),
         new SpeedupColumn(),
     ];
+
+    /// <summary>CPU seconds per op relative to the class's baseline method (robust where wall time is not: a shared machine).</summary>
+    private sealed class CpuRatioColumn : IColumn
+    {
+        public string Id => "POSLF.CpuRatio";
+        public string ColumnName => "CPU ratio";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 2;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "CPU/op divided by CPU/op of the baseline method with the same parameters (< 1: cheaper)";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) => GetValue(summary, benchmarkCase, SummaryStyle.Default);
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
+        {
+            if (BenchMetrics.Find(benchmarkCase)?.CpuSecondsPerOp is not { } mine) return "-";
+            var reference = summary.BenchmarksCases.FirstOrDefault(c => c.Descriptor.Type == benchmarkCase.Descriptor.Type && c.Descriptor.Baseline
+                && c.Parameters.Items.All(p => Equals(p.Value, benchmarkCase.Parameters[p.Name])));
+            if (reference is null || BenchMetrics.Find(reference)?.CpuSecondsPerOp is not { } baseline || baseline <= 0) return "-";
+            return (mine / baseline).ToString("F2", CultureInfo.InvariantCulture);
+        }
+
+        public bool IsAvailable(Summary summary) => summary.BenchmarksCases.Any(c => BenchMetrics.Find(c)?.CpuSecondsPerOp is not null);
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+    }
 
     private static string Rate(long tokens, BenchmarkDotNet.Mathematics.Statistics statistics) =>
         (tokens / (statistics.Mean / 1e9)).ToString("N0", CultureInfo.InvariantCulture);

@@ -32,18 +32,20 @@ public enum BenchOptimizer
 }
 
 /// <summary>
-/// One training step exactly as <see cref="Trainer"/> runs it (dispose scope, forward, cross-entropy with −100
-/// ignored, backward, AdamW step, zero grad, loss accumulated on the device) on a batch staged on the device once,
-/// so a timed step has no host sync. <see cref="Dispose"/> releases the model and optimizer state.
+/// One training step of the trainer's own code (<see cref="TrainStep.AccumulateGradients"/> then
+/// <see cref="TrainStep.ApplyUpdate"/>, the full profile's optimizer settings and decay groups) on a batch staged on
+/// the device once as one padded batch (its fixed shape is what the step benchmarks compare), so a timed step has no
+/// host sync. The torch-AdamW variant swaps only the update. <see cref="Dispose"/> releases the model and
+/// optimizer state.
 /// </summary>
 public sealed class TrainingHarness : IDisposable
 {
-    private const double LearningRate = 5e-5;
+    private static readonly TrainingProfile Profile = TrainingProfile.Full;
     private readonly FlatAdamW? _flat;
     private readonly optim.Optimizer? _torchOptimizer;
     private readonly Tensor _lossSum;
-    private readonly List<PaddedBatch> _hostBatches = [];
-    private readonly List<(Tensor Ids, Tensor Mask, Tensor Labels)> _deviceBatches = [];
+    private readonly List<(SentenceWindow[] Windows, int PadId)> _hostBatches = [];
+    private readonly List<StepBatch> _deviceBatches = [];
     private int _next;
     private readonly PrefixCache? _prefix;
     private readonly int[] _prefixRows = [];
@@ -60,11 +62,11 @@ public sealed class TrainingHarness : IDisposable
         Trainable = Plan.Apply(Model);
         if (optimizer == BenchOptimizer.Flat)
         {
-            _flat = new FlatAdamW(Trainable, LearningRate);
+            _flat = Trainer.CreateOptimizer(Model, Trainable, Profile);
         }
         else
         {
-            _torchOptimizer = optim.AdamW(Trainable, LearningRate, 0.9, 0.999, 1e-8, 0.01);
+            _torchOptimizer = optim.AdamW(Trainable, Profile.LearningRate, Profile.Beta1, Profile.Beta2, Profile.Epsilon, Profile.WeightDecay);
         }
         if (cachedPrefix)
         {
@@ -79,8 +81,10 @@ public sealed class TrainingHarness : IDisposable
         _lossSum = zeros(1, dtype: ScalarType.Float32, device: Device);
         foreach (var batch in batches)
         {
-            _hostBatches.Add(batch);
-            _deviceBatches.Add(Stage(batch, Device));
+            var windows = Enumerable.Range(0, batch.BatchSize).Select(row => RowWindow(batch, row)).ToArray();
+            var padId = (int)batch.InputIds[Array.IndexOf(batch.AttentionMask, 0L) is var pad and >= 0 ? pad : 0];
+            _hostBatches.Add((windows, padId));
+            _deviceBatches.Add(Stage(windows, padId, Device));
             RealTokens += batch.AttentionMask.Sum();
             PaddedTokens += (long)batch.BatchSize * batch.Length;
         }
@@ -131,12 +135,12 @@ public sealed class TrainingHarness : IDisposable
     /// <summary>One step on the next staged batch (round robin). <paramref name="readLoss"/>: copy the loss to the host (a sync).</summary>
     public void Step(bool readLoss = false) => StepOn(_deviceBatches[NextIndex()], readLoss);
 
-    /// <summary>One step that first copies the host batch to the device, as <see cref="Trainer"/> does today.</summary>
+    /// <summary>One step that first copies the host batch to the device (what the trainer did before it staged every batch up front).</summary>
     public void StepFromHost(bool readLoss = false)
     {
-        var batch = _hostBatches[NextIndex()];
-        using var scope = NewDisposeScope();
-        StepOn(Stage(batch, Device), readLoss);
+        var (windows, padId) = _hostBatches[NextIndex()];
+        using var batch = Stage(windows, padId, Device);
+        StepOn(batch, readLoss);
     }
 
     /// <summary>Reads the accumulated loss (a host sync) and resets the accumulator.</summary>
@@ -162,7 +166,7 @@ public sealed class TrainingHarness : IDisposable
     private TimeSpan _cpu;
     private long _steps;
 
-    private void StepOn((Tensor Ids, Tensor Mask, Tensor Labels) batch, bool readLoss)
+    private void StepOn(StepBatch batch, bool readLoss)
     {
         var cpuBefore = Environment.CpuUsage.TotalTime;
         try
@@ -177,24 +181,21 @@ public sealed class TrainingHarness : IDisposable
         }
     }
 
-    private void StepCore((Tensor Ids, Tensor Mask, Tensor Labels) batch, bool readLoss)
+    private void StepCore(StepBatch batch, bool readLoss)
     {
         using (var scope = NewDisposeScope())
         {
-            var logits = _prefix is null ? Model.forward(batch.Ids, batch.Mask) : _prefix.Forward(_prefixRows, batch.Mask);
-            var loss = cross_entropy(logits.view(-1, logits.shape[^1]), batch.Labels.view(-1), ignore_index: Upos.IgnoreIndex);
-            loss.backward();
+            var loss = TrainStep.AccumulateGradients(Model, batch, _prefix is null ? null : bucket => _prefix.Forward(_prefixRows, bucket.AttentionMask));
             if (_flat is not null)
             {
-                _flat.Step();
-                _flat.ZeroGrad();
+                TrainStep.ApplyUpdate(_flat, Profile.LearningRate, Profile.MaxGradNorm, measureNorm: false);
             }
             else
             {
                 _torchOptimizer!.step();
                 _torchOptimizer.zero_grad();
             }
-            using (no_grad()) _lossSum.add_(loss.detach());
+            using (no_grad()) _lossSum.add_(loss);
         }
         if (readLoss) ReadLoss();
     }
@@ -208,20 +209,13 @@ public sealed class TrainingHarness : IDisposable
         return new SentenceWindow(ids, labels, new int[length], 0, 1);
     }
 
-    private static (Tensor Ids, Tensor Mask, Tensor Labels) Stage(PaddedBatch batch, Device device)
-    {
-        long[] shape = [batch.BatchSize, batch.Length];
-        return (tensor(batch.InputIds, shape).to(device), tensor(batch.AttentionMask, shape).to(device), tensor(batch.Labels, shape).to(device));
-    }
+    /// <summary>All rows as one padded step batch (no length buckets).</summary>
+    private static StepBatch Stage(SentenceWindow[] windows, int padId, Device device) =>
+        StepBatch.Upload(windows, [.. Enumerable.Range(0, windows.Length)], padId, device, bucketOverheadTokens: null);
 
     public void Dispose()
     {
-        foreach (var (ids, mask, labels) in _deviceBatches)
-        {
-            ids.Dispose();
-            mask.Dispose();
-            labels.Dispose();
-        }
+        foreach (var batch in _deviceBatches) batch.Dispose();
         _deviceBatches.Clear();
         _prefix?.Dispose();
         _flat?.Dispose();

@@ -108,4 +108,19 @@ public static class TrainStep
         }
         return total!;
     }
+
+    /// <summary>
+    /// The update after <see cref="AccumulateGradients"/>: clipping when the profile asks for it, the step's learning
+    /// rate, the AdamW step, gradients zeroed. Returns the gradient norm before clipping (a device scalar) when
+    /// clipping or when <paramref name="measureNorm"/>; else null (no extra kernel).
+    /// </summary>
+    public static Tensor? ApplyUpdate(FlatAdamW optimizer, double learningRate, double? maxGradNorm, bool measureNorm)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        var norm = maxGradNorm is { } max ? optimizer.ClipGradNorm(max) : measureNorm ? optimizer.GradNorm() : null;
+        optimizer.LearningRate = learningRate;
+        optimizer.Step();
+        optimizer.ZeroGrad();
+        return norm;
+    }
 }

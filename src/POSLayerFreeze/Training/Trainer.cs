@@ -75,8 +75,7 @@ public static class Trainer
         var epochs = Enumerable.Range(0, profile.Epochs)
             .Select(e => BatchSampler.Batches(lengths, profile.BatchSize, profile.BatchOrder, unchecked((ulong)seed), e)).ToArray();
         var totalSteps = epochs.Sum(e => e.Length);
-        using var optimizer = new FlatAdamW(trainable, profile.LearningRate, profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay,
-            DecayExempt(model, trainable, profile.WeightDecayExclude));
+        using var optimizer = CreateOptimizer(model, trainable, profile);
         using var lossSum = zeros(1, dtype: float32, device: device);
         var log = new List<LogEntry>();
         long realTokens = 0, paddedTokens = 0;
@@ -106,18 +105,8 @@ public static class Trainer
                     using (var scope = NewDisposeScope())
                     {
                         var loss = TrainStep.AccumulateGradients(model, batch, forward);
-                        if (profile.MaxGradNorm is { } maxNorm)
-                        {
-                            var norm = optimizer.ClipGradNorm(maxNorm);
-                            if (reading) gradNorm = norm.MoveToOuterDisposeScope();
-                        }
-                        else if (reading)
-                        {
-                            gradNorm = optimizer.GradNorm().MoveToOuterDisposeScope();
-                        }
-                        optimizer.LearningRate = learningRate;
-                        optimizer.Step();
-                        optimizer.ZeroGrad();
+                        var norm = TrainStep.ApplyUpdate(optimizer, learningRate, profile.MaxGradNorm, measureNorm: reading);
+                        if (reading) gradNorm = norm!.MoveToOuterDisposeScope();
                         using (no_grad()) lossSum.add_(loss);
                     }
                     realTokens += batch.RealTokens;
@@ -145,6 +134,14 @@ public static class Trainer
             foreach (var batch in stepBatches.SelectMany(b => b)) batch.Dispose();
         }
         return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, log) { CachedLayers = prefix?.CachedLayers ?? -1 };
+    }
+
+    /// <summary>The profile's AdamW over <paramref name="trainable"/>, with its decay groups.</summary>
+    public static FlatAdamW CreateOptimizer(TokenClassifier model, IReadOnlyList<Parameter> trainable, TrainingProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        return new FlatAdamW(trainable, profile.LearningRate, profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay,
+            DecayExempt(model, trainable, profile.WeightDecayExclude));
     }
 
     /// <summary>
