@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using POSLayerFreeze.Cluster;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
@@ -23,7 +24,7 @@ internal static class RunCommands
         var model = new Option<string>("--model") { Description = "minilm (embedded default) or a Hugging Face model directory", DefaultValueFactory = _ => "minilm" };
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var outDir = new Option<string?>("--out") { Description = "Results folder (default: runs/<profile>)" };
-        var shard = new Option<string?>("--shard") { Description = "i/n: run only shard i of n (deterministic split of configs × seeds)" };
+        var shard = new Option<string?>("--shard") { Description = "i/n: run only shard i of n (deterministic split of configs × seeds); slurm: this Slurm array task's shard" };
         var parallel = new Option<int>("--parallel") { Description = "Run N shards concurrently as child processes (on a GPU: several configurations at once)", DefaultValueFactory = _ => 1 };
         var tf32 = new Option<bool>("--tf32") { Description = "Allow TF32 matmuls on CUDA (faster, recorded in results; off by default)" };
         var cachedPrefix = new Option<bool>("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
@@ -53,7 +54,7 @@ internal static class RunCommands
             var parallelCount = parse.GetValue(parallel);
             if (parallelCount < 1) throw new UsageException($"expected a number of child processes ≥ 1, got {parallelCount}", "--parallel");
             // Checked before the model is resolved (minilm converts on first use): a wrong --shard fails at once.
-            var shardPart = parse.GetValue(shard) is { } shardText ? Usage("--shard", () => RunSpec.ParseShard(shardText)) : ((int Index, int Count)?)null;
+            var shardPart = parse.GetValue(shard) is { } shardText ? Usage("--shard", () => SlurmArrayTask.ResolveShardOption(shardText, Environment.GetEnvironmentVariable)) : ((int Index, int Count)?)null;
             if (shardPart is not null && parallelCount > 1) throw new UsageException("a shard cannot itself run in parallel", "--shard, --parallel");
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
                 Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix));
@@ -147,7 +148,7 @@ internal static class RunCommands
     }
 
     /// <summary>Runs <paramref name="parse"/>; a FormatException/ArgumentException (or <paramref name="also"/>) becomes a usage error naming <paramref name="option"/>.</summary>
-    private static T Usage<T>(string option, Func<T> parse, Type? also = null)
+    internal static T Usage<T>(string option, Func<T> parse, Type? also = null)
     {
         try
         {
