@@ -29,10 +29,11 @@ internal static class RunCommands
         var tf32 = new Option<bool>("--tf32") { Description = "Allow TF32 matmuls on CUDA (faster, recorded in results; off by default)" };
         var cachedPrefix = new Option<bool>("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
         var batchOrder = new Option<string?>("--batch-order") { Description = "random (Hugging Face's default, the profiles') | group-by-length (Hugging Face's LengthGroupedSampler); recorded in the profile and the inputs hash" };
+        var treebank = new Option<string?>("--treebank") { Description = "Any Universal Dependencies treebank folder holding exactly one *-ud-train.conllu[.gz], *-ud-dev… and *-ud-test… (else $POSLF_TREEBANK; --data-dir is for UD English EWT)" };
         var noSummary = new Option<bool>("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
         var wait = new Option<bool>("--wait") { Description = "If another poslf is writing to --out, wait for it to finish instead of failing" };
         var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
-        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, shard, parallel, tf32, cachedPrefix, batchOrder, noSummary, wait })
+        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, treebank, shard, parallel, tf32, cachedPrefix, batchOrder, noSummary, wait })
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
@@ -57,7 +58,7 @@ internal static class RunCommands
             var shardPart = parse.GetValue(shard) is { } shardText ? Usage("--shard", () => SlurmArrayTask.ResolveShardOption(shardText, Environment.GetEnvironmentVariable)) : ((int Index, int Count)?)null;
             if (shardPart is not null && parallelCount > 1) throw new UsageException("a shard cannot itself run in parallel", "--shard, --parallel");
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
-                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix));
+                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank));
             // One writer per results folder, taken before anything slow; also proves --out is a writable folder.
             using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero);
             // The suite's size depends on the model's layer count: resolve it once, then plan.
@@ -71,7 +72,7 @@ internal static class RunCommands
             request = request with { Configs = names };
             var specs = Sweep.Plan(request, source);
             if (shardPart is var (index, count)) specs = RunSpec.Shard(specs, index, count);
-            AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, device {deviceName} → {request.OutDir}");
+            AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, treebank {(specs.Count > 0 ? specs[0].Dataset.Treebank : "-")}, device {deviceName} → {request.OutDir}");
             var clock = Stopwatch.StartNew();
             if (parallelCount > 1)
             {

@@ -40,6 +40,14 @@ public sealed class ConlluSentence
             .Select(c => c[(c.IndexOf('=', StringComparison.Ordinal) + 1)..].Trim())
             .FirstOrDefault();
 
+    /// <summary>Multiword-token range rows (<c>1-2</c>): surface tokens whose words are counted, not the range itself.</summary>
+    public int MultiwordTokens => Lines.Count(l => !l.StartsWith('#') && IdColumn(l).Contains('-', StringComparison.Ordinal));
+
+    /// <summary>Empty-node rows (<c>8.1</c>): not words of the CoNLL 2018 UPOS score.</summary>
+    public int EmptyNodes => Lines.Count(l => !l.StartsWith('#') && IdColumn(l).Contains('.', StringComparison.Ordinal));
+
+    private static string IdColumn(string line) => line.IndexOf('\t', StringComparison.Ordinal) is var tab and >= 0 ? line[..tab] : line;
+
     public string[] Forms() => [.. Words.Select(w => w.Form)];
 
     public int[] UposIds() => [.. Words.Select(w => w.UposId)];

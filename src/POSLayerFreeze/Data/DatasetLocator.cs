@@ -28,6 +28,9 @@ public static class DatasetLocator
 {
     public const string EnvironmentVariable = "POSLF_DATA_DIR";
 
+    /// <summary>Any UD treebank folder (as <c>--treebank</c>); an explicit <c>--data-dir</c> still wins over it.</summary>
+    public const string TreebankVariable = "POSLF_TREEBANK";
+
     public static string UserCacheDirectory(Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
@@ -47,6 +50,22 @@ public static class DatasetLocator
         var fromEnv = environment(EnvironmentVariable);
         if (!string.IsNullOrEmpty(fromEnv)) return new(Path.GetFullPath(fromEnv), DatasetSource.EnvironmentVariable);
         return new(UserCacheDirectory(environment), DatasetSource.UserCache);
+    }
+
+    /// <summary>
+    /// The treebank a run reads: <c>--treebank</c> (any UD folder), else <c>--data-dir</c> (EWT), else
+    /// <c>POSLF_TREEBANK</c>, else EWT from <c>POSLF_DATA_DIR</c> or the per-user cache. Options beat environment
+    /// variables; giving both options is an error rather than a guess.
+    /// </summary>
+    public static Treebank LocateTreebank(string? treebankDir, string? dataDir, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        if (!string.IsNullOrEmpty(treebankDir) && !string.IsNullOrEmpty(dataDir))
+            throw new ArgumentException("give --treebank (any UD treebank folder) or --data-dir (UD English EWT), not both");
+        if (!string.IsNullOrEmpty(treebankDir)) return Treebank.FromFolder(treebankDir, "--treebank");
+        if (string.IsNullOrEmpty(dataDir) && environment(TreebankVariable) is { Length: > 0 } fromEnv)
+            return Treebank.FromFolder(fromEnv, $"from {TreebankVariable}");
+        return Treebank.Ewt(ResolveDirectory(dataDir, environment));
     }
 
     /// <summary>Resolves the directory and returns the split's file in it.</summary>

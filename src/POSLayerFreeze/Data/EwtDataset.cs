@@ -3,7 +3,7 @@ namespace POSLayerFreeze.Data;
 /// <summary>What one split of UD English EWT must be: counts and the sha256 of the uncompressed file.</summary>
 public sealed record EwtSplit(string Name, int Sentences, int Words, string Sha256)
 {
-    public string FileName => $"en_ewt-ud-{Name}.conllu";
+    public string FileName => $"{EwtDataset.Name}-ud-{Name}.conllu";
 }
 
 /// <summary>
@@ -12,6 +12,9 @@ public sealed record EwtSplit(string Name, int Sentences, int Words, string Sha2
 /// </summary>
 public sealed class EwtDataset
 {
+    /// <summary>The treebank's name as its files spell it (<c>en_ewt-ud-*.conllu</c>).</summary>
+    public const string Name = "en_ewt";
+
     public static IReadOnlyList<EwtSplit> Splits { get; } =
     [
         new("train", 12_544, 204_577, "3fb78e2b55482c8ee00caa653af436c88c9e5bc9a73ce26e4ae3ddc79d2b7e7b"),

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Tokenization;
@@ -5,8 +6,17 @@ using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Experiments;
 
-/// <summary>One split, read and tokenized once: gold sentences, their windows, word counts.</summary>
-public sealed record TokenizedSplit(string Name, IReadOnlyList<ConlluSentence> Sentences, IReadOnlyList<SentenceWindow[]> Windows)
+/// <summary>What a split's file holds, counted as the CoNLL 2018 scorer counts words (integer IDs; the words of a
+/// multiword token count, the range row and empty nodes do not).</summary>
+public sealed record SplitCounts(int Sentences, int Words, int MultiwordTokens, int EmptyNodes)
+{
+    public static SplitCounts Of(IReadOnlyList<ConlluSentence> sentences) => new(sentences.Count, sentences.Sum(s => s.Words.Count),
+        sentences.Sum(s => s.MultiwordTokens), sentences.Sum(s => s.EmptyNodes));
+}
+
+/// <summary>One split, read and tokenized once: gold sentences (those used), their windows, word counts, and the
+/// counts of the whole file (train may use only a prefix of it).</summary>
+public sealed record TokenizedSplit(string Name, IReadOnlyList<ConlluSentence> Sentences, IReadOnlyList<SentenceWindow[]> Windows, SplitCounts File)
 {
     public IReadOnlyList<int> WordCounts { get; } = Sentences.Select(s => s.Words.Count).ToArray();
     public int Words => WordCounts.Sum();
@@ -19,10 +29,11 @@ public sealed record TokenizedSplit(string Name, IReadOnlyList<ConlluSentence> S
 /// </summary>
 public sealed class ExperimentData
 {
-    private ExperimentData(ModelSource model, WordPieceAligner tokenizer, TrainingProfile profile, TokenizedSplit train,
+    private ExperimentData(ModelSource model, WordPieceAligner tokenizer, TrainingProfile profile, Treebank treebank, TokenizedSplit train,
         TokenizedSplit dev, TokenizedSplit test)
     {
         Model = model;
+        Treebank = treebank;
         Tokenizer = tokenizer;
         Profile = profile;
         Train = train;
@@ -33,6 +44,7 @@ public sealed class ExperimentData
     public ModelSource Model { get; }
     public WordPieceAligner Tokenizer { get; }
     public TrainingProfile Profile { get; }
+    public Treebank Treebank { get; }
     public TokenizedSplit Train { get; }
     public TokenizedSplit Dev { get; }
     public TokenizedSplit Test { get; }
@@ -43,20 +55,46 @@ public sealed class ExperimentData
 
     private SentenceWindow[]? _trainWindows;
 
-    public static ExperimentData Load(ModelSource model, TrainingProfile profile, EwtDataset dataset)
+    /// <summary>
+    /// Reads and tokenizes the three splits. The profile's train-sentence count is an upper bound: a treebank with
+    /// fewer train sentences trains on all of them, and the count actually used is what results record.
+    /// </summary>
+    public static ExperimentData Load(ModelSource model, TrainingProfile profile, Treebank treebank)
     {
-        var tokenizer = WordPieceAligner.FromVocab(model.VocabPath, model.Lowercase);
+        ArgumentNullException.ThrowIfNull(treebank);
+        var tokenizer = WordPieceAligner.FromVocab(model.VocabPath, model.Tokenizer);
         var maxLength = profile.MaxLength is { } m ? Math.Min(m, model.Config.MaxPositions) : model.Config.MaxPositions;
-        TokenizedSplit Tokenize(string split, int? take)
+        TokenizedSplit Tokenize(string split, int? atMost)
         {
-            var sentences = ConlluReader.Read(dataset.PathOf(split));
-            var kept = (take is { } n ? sentences.Take(n) : sentences).ToArray();
-            if (take is { } wanted && kept.Length < wanted)
-                throw new InvalidDataException($"{dataset.PathOf(split)}: the profile wants {wanted} sentences, the file has {kept.Length}");
+            // The whole file is read even when only a prefix is used, so its real counts can be recorded.
+            var sentences = treebank.Load(split);
+            var kept = atMost is { } n ? sentences.Take(n).ToArray() : sentences;
             var windows = kept.Select(s => tokenizer.Windows(s.Forms(), s.UposIds(), maxLength)).ToArray();
-            return new TokenizedSplit(split, kept, windows);
+            return new TokenizedSplit(split, kept, windows, SplitCounts.Of(sentences));
         }
-        return new ExperimentData(model, tokenizer, profile, Tokenize("train", profile.TrainSentences), Tokenize("dev", null),
+        return new ExperimentData(model, tokenizer, profile, treebank, Tokenize("train", profile.TrainSentences), Tokenize("dev", null),
             Tokenize("test", null));
+    }
+
+    /// <summary>The treebank as results record it: name, and per split its file, sha256 and counts.</summary>
+    public JsonObject TreebankJson()
+    {
+        var identity = Treebank.Identity;
+        JsonObject Split(SplitFile file, TokenizedSplit split) => new()
+        {
+            ["file"] = file.FileName,
+            ["sha256"] = file.Sha256,
+            ["sentences"] = split.File.Sentences,
+            ["words"] = split.File.Words,
+            ["multiword_tokens"] = split.File.MultiwordTokens,
+            ["empty_nodes"] = split.File.EmptyNodes,
+        };
+        return new JsonObject
+        {
+            ["name"] = Treebank.Name,
+            ["train"] = Split(identity.Train, Train),
+            ["dev"] = Split(identity.Dev, Dev),
+            ["test"] = Split(identity.Test, Test),
+        };
     }
 }

@@ -40,6 +40,8 @@ public static class RunExecutor
     public static JsonObject Execute(RunSpec spec, ExperimentData data, string runDirectory, TrainProgress? progress = null,
         CancellationToken cancel = default)
     {
+        if (spec.Dataset != data.Treebank.Identity)
+            throw new InvalidOperationException($"{spec.Config} seed {spec.Seed}: planned for other treebank files than those in {data.Treebank.Directory} (changed since?)");
         var device = TorchRuntime.ResolveDevice(spec.Device);
         if (device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = spec.Tf32;
         TorchRuntime.Seed(spec.Seed);
@@ -80,6 +82,8 @@ public static class RunExecutor
             ["seed"] = spec.Seed,
             ["profile"] = spec.Profile.ToJson(),
             ["model"] = spec.Model,
+            ["treebank"] = data.TreebankJson(),
+            ["tokenizer"] = data.Tokenizer.Settings.ToJson(),
             ["model_config"] = model.Config.ToJsonObject(),
             ["device"] = spec.Device,
             ["tf32"] = spec.Tf32,
@@ -95,7 +99,9 @@ public static class RunExecutor
                 ["padded_tokens"] = stats.PaddedTokens,
                 ["seconds"] = Math.Round(stats.Seconds, 3),
                 ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 1),
+                // The sentences and words actually trained on: a profile's train_sentences is an upper bound.
                 ["sentences"] = data.Train.Sentences.Count,
+                ["words"] = data.Train.Words,
                 ["windows"] = data.Train.Windows.Sum(w => w.Length),
                 ["micro_batches"] = spec.MicroBatchesName,
                 ["loss"] = new JsonArray(stats.Loss.Select(l => (JsonNode)new JsonArray(l.Step, Math.Round(l.Loss, 6))).ToArray()),

@@ -26,6 +26,9 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
         ? "length-buckets (overhead " + overhead.ToString(CultureInfo.InvariantCulture) + " tokens)"
         : "padded-batch";
 
+    /// <summary>The treebank files the run reads, by content.</summary>
+    public required DatasetIdentity Dataset { get; init; }
+
     public string RelativeDirectory => Path.Combine(Config, "seed-" + Seed.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>The inputs as JSON; <c>cached_prefix</c> appears only when set, so earlier runs keep their hash.</summary>
@@ -47,7 +50,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
         ["tf32"] = Tf32,
         ["micro_batches"] = MicroBatchesName,
         ["protocol_revision"] = ProtocolRevision,
-        ["dataset"] = new JsonArray(EwtDataset.Splits.Select(s => (JsonNode)JsonValue.Create($"{s.Name}:{s.Sha256}")).ToArray()),
+        ["dataset"] = Dataset.ToHashJson(),
     };
 
     public string InputsHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Invariant.ToJson(ToJson()))));

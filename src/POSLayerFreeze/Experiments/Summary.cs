@@ -17,6 +17,9 @@ public sealed record RunRecord(string Config, long Seed, string Directory, JsonO
     public double TrainSeconds => Metrics["train"]!["seconds"]!.GetValue<double>();
     public string ProfileName => Metrics["profile"]!["name"]!.GetValue<string>();
     public string InputsHash => Metrics["inputs_hash"]!.GetValue<string>();
+
+    /// <summary>The treebank's name; runs written before any treebank could be chosen were all UD English EWT.</summary>
+    public string TreebankName => Metrics["treebank"]?["name"]?.GetValue<string>() ?? Data.EwtDataset.Name;
 }
 
 /// <summary>Statistics of one configuration across its seeds, with the comparison against the baseline.</summary>
@@ -79,6 +82,8 @@ public static class Summary
     {
         var profiles = runs.Select(r => r.ProfileName).Distinct().ToArray();
         if (profiles.Length > 1) throw new InvalidDataException($"results mix profiles ({string.Join(", ", profiles)}): summarize one profile at a time");
+        var treebanks = runs.Select(r => r.TreebankName).Distinct().ToArray();
+        if (treebanks.Length > 1) throw new InvalidDataException($"results mix treebanks ({string.Join(", ", treebanks)}): summarize one treebank at a time");
         var baseline = runs.Where(r => r.Config == "baseline").OrderBy(r => r.Seed).ToArray();
         return runs.GroupBy(r => r.Config)
             .OrderBy(g => OrderKey(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)
@@ -177,6 +182,7 @@ public static class Summary
     {
         ["profile"] = runs[0].Metrics["profile"]!.DeepClone(),
         ["model"] = runs[0].Metrics["model"]!.GetValue<string>(),
+        ["treebank"] = runs[0].Metrics["treebank"]?.DeepClone() ?? new JsonObject { ["name"] = runs[0].TreebankName },
         ["device"] = runs[0].Metrics["device"]!.GetValue<string>(),
         ["runs"] = runs.Count,
         ["configs"] = new JsonArray(configs.Select(c => (JsonNode)new JsonObject
@@ -220,7 +226,8 @@ public static class Summary
         md.Append(CultureInfo.InvariantCulture,
             $"# POSLayerFreeze results\n\nProfile `{first["profile"]!["name"]}` (v{first["profile"]!["version"]}), model `{first["model"]}`, device `{first["device"]}`, {runs.Count} run(s). ")
           .Append(CultureInfo.InvariantCulture, $"Protocol: {ProtocolLine(first["profile"]!)}.\n\n")
-          .Append("Test accuracy over every UPOS-bearing word of EWT test; Δ is against the baseline with a 95% paired bootstrap interval over test sentences (seed-averaged).\n\n")
+          .Append(CultureInfo.InvariantCulture, $"Test accuracy over every UPOS-bearing word of {runs[0].TreebankName} test; Δ is against the baseline with a 95% paired bootstrap interval over test sentences (seed-averaged).\n\n")
+          .Append(TreebankTable(first))
           .Append("| config | frozen | trainable params | seeds | test acc (mean ± sd) | dev acc | test macro-F1 | Δ vs baseline [95% CI] | p | train tokens/s |\n")
           .Append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         foreach (var c in configs)
@@ -235,6 +242,23 @@ public static class Summary
             md.Append(CultureInfo.InvariantCulture, $"| {claim.Statement} | {(claim.Holds ? "reproduced" : "not reproduced")} | {claim.Effect} |\n");
         md.Append("\n![result](result.png)\n\n![accuracy against trainable parameters and training time](tradeoff.png)\n");
         return md.ToString();
+    }
+
+    /// <summary>The files the runs read: name, per split counts (words as the CoNLL 2018 scorer counts them) and sha256.</summary>
+    private static string TreebankTable(JsonObject metrics)
+    {
+        if (metrics["treebank"] is not JsonObject treebank) return "";
+        var md = new StringBuilder();
+        md.Append(CultureInfo.InvariantCulture, $"Treebank `{treebank["name"]}`")
+          .Append(metrics["train"]?["sentences"] is { } used ? string.Create(CultureInfo.InvariantCulture, $"; trained on {used.GetValue<int>():N0} train sentences ({metrics["train"]?["words"]?.GetValue<int>() ?? 0:N0} words)") : "")
+          .Append(":\n\n| split | file | sentences | words | multiword tokens | empty nodes | sha256 |\n|---|---|---:|---:|---:|---:|---|\n");
+        foreach (var split in Data.Treebank.SplitNames)
+        {
+            if (treebank[split] is not JsonObject s) continue;
+            md.Append(CultureInfo.InvariantCulture,
+                $"| {split} | {s["file"]} | {s["sentences"]!.GetValue<int>():N0} | {s["words"]!.GetValue<int>():N0} | {s["multiword_tokens"]!.GetValue<int>():N0} | {s["empty_nodes"]!.GetValue<int>():N0} | `{s["sha256"]}` |\n");
+        }
+        return md.Append('\n').ToString();
     }
 
     private static string Pct(MeanSd m) => m.N > 1

@@ -8,7 +8,11 @@ namespace POSLayerFreeze.Experiments;
 
 /// <summary>What to run: configurations × seeds under one profile, model and device.</summary>
 public sealed record SweepRequest(IReadOnlyList<string> Configs, IReadOnlyList<long> Seeds, TrainingProfile Profile, string Model,
-    string Device, bool Tf32, string OutDir, string? DataDir, bool CachedPrefix = false, bool? Bucketed = null);
+    string Device, bool Tf32, string OutDir, string? DataDir, bool CachedPrefix = false, bool? Bucketed = null, string? TreebankDir = null)
+{
+    /// <summary>The treebank of this request (see <see cref="DatasetLocator.LocateTreebank"/>).</summary>
+    public Treebank LocateTreebank() => DatasetLocator.LocateTreebank(TreebankDir, DataDir);
+}
 
 /// <summary>Reports sweep progress to whatever front end drives it.</summary>
 public interface ISweepObserver
@@ -36,13 +40,14 @@ public static class Sweep
     public static IReadOnlyList<RunSpec> Plan(SweepRequest request, ModelSource model)
     {
         var identity = ModelIdentity(model);
+        var dataset = request.LocateTreebank().Identity;
         var device = NormalizeDevice(request.Device);
         // Default: length buckets on the CPU, one padded batch on CUDA (TrainOptions.DefaultBucketOverhead).
         var bucketed = request.Bucketed ?? !device.StartsWith("cuda", StringComparison.Ordinal);
         int? overhead = bucketed ? MicroBatches.DefaultOverheadTokens : null;
         var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
         var specs = configs.SelectMany(c => request.Seeds.Distinct().Select(s =>
-            new RunSpec(c, s, request.Profile, model.Name, identity, device, request.Tf32, request.CachedPrefix, overhead))).ToArray();
+            new RunSpec(c, s, request.Profile, model.Name, identity, device, request.Tf32, request.CachedPrefix, overhead) { Dataset = dataset })).ToArray();
         return specs;
     }
 
@@ -55,7 +60,8 @@ public static class Sweep
         observer.Planned(todo, finished);
         var results = new List<System.Text.Json.Nodes.JsonObject>();
         if (todo.Length == 0) return results;
-        var data = ExperimentData.Load(model, request.Profile, EwtDataset.Locate(request.DataDir));
+        var treebank = request.LocateTreebank();
+        var data = ExperimentData.Load(model, request.Profile, treebank);
         foreach (var spec in todo)
         {
             cancel.ThrowIfCancellationRequested();
@@ -68,11 +74,15 @@ public static class Sweep
         return results;
     }
 
-    /// <summary>Which weights a run used: the model's name and a hash of its weights file.</summary>
+    /// <summary>Which weights a run used: the model's name and a hash of its weights file; tokenizer settings other than
+    /// Hugging Face's defaults (tokenizer_config.json) are appended, since they change the ids (default models keep their identity).</summary>
     public static string ModelIdentity(ModelSource model)
     {
         using var stream = File.OpenRead(model.WeightsPath);
-        return $"{model.Name}@sha256:{Convert.ToHexStringLower(SHA256.HashData(stream))[..16]}";
+        var identity = $"{model.Name}@sha256:{Convert.ToHexStringLower(SHA256.HashData(stream))[..16]}";
+        if (model.Tokenizer.IsDefault) return identity;
+        var settings = System.Text.Encoding.UTF8.GetBytes(Runtime.Invariant.ToJson(model.Tokenizer.ToJson()));
+        return $"{identity}+tokenizer:{Convert.ToHexStringLower(SHA256.HashData(settings))[..16]}";
     }
 
     private static string NormalizeDevice(string device) => string.IsNullOrWhiteSpace(device) ? "cpu" : device.Trim().ToLowerInvariant();

@@ -7,11 +7,13 @@ namespace POSLayerFreeze.Models;
 
 /// <summary>
 /// A resolved pretrained encoder: a Hugging Face directory (config.json + model.safetensors + vocab.txt) and
-/// how its tokenizer lowercases. <see cref="Name"/> is <c>minilm</c> or the directory's name.
+/// its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is <c>minilm</c> or the directory's name.
 /// </summary>
 public sealed record ModelSource(string Name, string Directory, EncoderConfig Config, string ConfigPath, string WeightsPath,
-    string VocabPath, bool Lowercase)
+    string VocabPath, Tokenization.BertTokenizerSettings Tokenizer)
 {
+    public bool Lowercase => Tokenizer.DoLowerCase;
+
     /// <summary>Hugging Face model_type: <c>distilbert</c> or <c>bert</c>.</summary>
     public string Family => Config.ModelType;
 }
@@ -31,7 +33,7 @@ public static class ModelCatalog
         if (string.Equals(spec, EmbeddedMiniLM.Name, StringComparison.OrdinalIgnoreCase))
         {
             var cached = EmbeddedMiniLM.EnsureCached();
-            return FromDirectory(cached.Directory, EmbeddedMiniLM.Name, defaultLowercase: true);
+            return FromDirectory(cached.Directory, EmbeddedMiniLM.Name);
         }
         var directory = Path.GetFullPath(spec);
         if (!System.IO.Directory.Exists(directory))
@@ -40,12 +42,10 @@ public static class ModelCatalog
                 $"--model '{spec}': not '{EmbeddedMiniLM.Name}' and not a directory (expected a Hugging Face folder with config.json, model.safetensors, vocab.txt)");
         }
         var name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
-        // Without tokenizer_config.json, a "-cased" name is the only hint that the vocabulary keeps case.
-        var cased = name.Contains("cased", StringComparison.OrdinalIgnoreCase) && !name.Contains("uncased", StringComparison.OrdinalIgnoreCase);
-        return FromDirectory(directory, name, defaultLowercase: !cased);
+        return FromDirectory(directory, name);
     }
 
-    private static ModelSource FromDirectory(string directory, string name, bool defaultLowercase)
+    private static ModelSource FromDirectory(string directory, string name)
     {
         var configPath = Path.Combine(directory, "config.json");
         var weightsPath = Path.Combine(directory, "model.safetensors");
@@ -59,23 +59,13 @@ public static class ModelCatalog
             throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}{hint}");
         }
         var config = EncoderConfig.FromFile(configPath);
-        var lowercase = defaultLowercase;
+        // Without tokenizer_config.json, Hugging Face's BertTokenizer defaults apply (uncased: lowercase, strip accents),
+        // whatever the folder is called.
         var tokenizerConfig = Path.Combine(directory, "tokenizer_config.json");
-        if (File.Exists(tokenizerConfig))
-        {
-            try
-            {
-                if (JsonNode.Parse(File.ReadAllText(tokenizerConfig)) is JsonObject json && json["do_lower_case"] is { } flag)
-                {
-                    lowercase = flag.GetValue<bool>();
-                }
-            }
-            catch (Exception e) when (e is JsonException or InvalidOperationException)
-            {
-                throw new InvalidDataException($"{tokenizerConfig}: {e.Message}", e);
-            }
-        }
-        return new ModelSource(name, directory, config, configPath, weightsPath, vocabPath, lowercase);
+        var tokenizer = File.Exists(tokenizerConfig)
+            ? Tokenization.BertTokenizerSettings.FromFile(tokenizerConfig)
+            : Tokenization.BertTokenizerSettings.Uncased;
+        return new ModelSource(name, directory, config, configPath, weightsPath, vocabPath, tokenizer);
     }
 
     /// <summary>

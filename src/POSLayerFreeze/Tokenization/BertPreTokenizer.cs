@@ -11,60 +11,99 @@ namespace POSLayerFreeze.Tokenization;
 /// </summary>
 internal static class BertPreTokenizer
 {
-    /// <summary>Splits <paramref name="word"/> into the pieces that WordPiece sees, in order.</summary>
-    public static List<string> Split(string word, bool lowercase)
+    /// <summary>
+    /// Splits <paramref name="word"/> into the pieces that WordPiece sees, in order. A whitespace-delimited part listed in
+    /// <paramref name="neverSplit"/> comes back whole (<c>Whole</c>: not normalized, not split; looked up as it is), as
+    /// in Hugging Face's BasicTokenizer, which checks never_split after cleaning and CJK isolation, before normalizing.
+    /// </summary>
+    public static List<(string Text, bool Whole)> Split(string word, bool lowercase, bool stripAccents, bool chineseChars,
+        IReadOnlySet<string>? neverSplit = null)
     {
-        var pieces = new List<string>();
+        var pieces = new List<(string, bool)>();
         var current = new StringBuilder();
         var scratch = new StringBuilder();
+        foreach (var part in WhitespaceParts(word, chineseChars))
+        {
+            if (neverSplit is { Count: > 0 } && neverSplit.Contains(part))
+            {
+                pieces.Add((part, true));
+                continue;
+            }
+            foreach (var rune in part.EnumerateRunes())
+            {
+                // Accent stripping happens before lowercasing (as in HF) and may turn one rune into several.
+                var normalized = Normalize(rune, lowercase, stripAccents, scratch);
+                foreach (var r in normalized.EnumerateRunes())
+                {
+                    if (IsPunctuation(r))
+                    {
+                        Flush(current, pieces);
+                        pieces.Add((r.ToString(), false));
+                    }
+                    else if (IsWhitespace(r))
+                    {
+                        Flush(current, pieces);
+                    }
+                    else
+                    {
+                        current.Append(r.ToString());
+                    }
+                }
+            }
+            Flush(current, pieces);
+        }
+        return pieces;
+    }
+
+    /// <summary>The word after clean_text and CJK isolation, split on whitespace (HF's whitespace_tokenize).</summary>
+    private static List<string> WhitespaceParts(string word, bool chineseChars)
+    {
+        var parts = new List<string>();
+        var current = new StringBuilder();
+        void Cut()
+        {
+            if (current.Length > 0) parts.Add(current.ToString());
+            current.Clear();
+        }
         foreach (var rune in word.EnumerateRunes())
         {
             // clean_text: NUL, U+FFFD and control/format/unassigned/private-use characters vanish.
             if (rune.Value == 0 || rune.Value == 0xFFFD || IsControl(rune)) continue;
-            if (IsWhitespace(rune) || IsChinese(rune.Value))
+            if (IsWhitespace(rune))
             {
-                Flush(current, pieces);
-                if (!IsWhitespace(rune)) pieces.Add(Normalize(rune, lowercase, scratch));
-                continue;
+                Cut();
             }
-            // Accent stripping happens before lowercasing (as in HF) and may turn one rune into several.
-            var normalized = Normalize(rune, lowercase, scratch);
-            foreach (var r in normalized.EnumerateRunes())
+            else if (chineseChars && IsChinese(rune.Value))
             {
-                if (IsPunctuation(r))
-                {
-                    Flush(current, pieces);
-                    pieces.Add(r.ToString());
-                }
-                else if (IsWhitespace(r))
-                {
-                    Flush(current, pieces);
-                }
-                else
-                {
-                    current.Append(r.ToString());
-                }
+                Cut();
+                parts.Add(rune.ToString());
+            }
+            else
+            {
+                current.Append(rune.ToString());
             }
         }
-        Flush(current, pieces);
-        return pieces;
+        Cut();
+        return parts;
     }
 
-    private static string Normalize(Rune rune, bool lowercase, StringBuilder scratch)
+    private static string Normalize(Rune rune, bool lowercase, bool stripAccents, StringBuilder scratch)
     {
-        if (!lowercase) return rune.ToString();
+        if (!lowercase && !stripAccents) return rune.ToString();
         scratch.Clear();
-        AccentStripping.AppendStripped(rune, scratch);
+        if (stripAccents) AccentStripping.AppendStripped(rune, scratch);
+        else scratch.Append(rune.ToString());
+        if (!lowercase) return scratch.ToString();
         var stripped = scratch.ToString();
         scratch.Clear();
         foreach (var r in stripped.EnumerateRunes()) scratch.Append(Rune.ToLowerInvariant(r).ToString());
         return scratch.ToString();
     }
 
-    private static void Flush(StringBuilder current, List<string> pieces)
+    private static void Flush(StringBuilder current, List<(string, bool)> pieces)
     {
         if (current.Length == 0) return;
-        pieces.Add(current.ToString());
+        pieces.Add((current.ToString(), false));
         current.Clear();
     }
 

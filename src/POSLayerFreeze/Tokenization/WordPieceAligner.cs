@@ -14,31 +14,64 @@ namespace POSLayerFreeze.Tokenization;
 public sealed class WordPieceAligner
 {
     private readonly BertTokenizer _wordPiece;
+    private readonly Dictionary<string, int> _vocab;
+    private readonly HashSet<string> _neverSplit;
+    private readonly string[] _specialTokens;
     private readonly Dictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     private readonly Lock _cacheLock = new();
 
-    private WordPieceAligner(BertTokenizer wordPiece, bool lowercase)
+    private WordPieceAligner(BertTokenizer wordPiece, Dictionary<string, int> vocab, BertTokenizerSettings settings)
     {
         _wordPiece = wordPiece;
-        Lowercase = lowercase;
+        _vocab = vocab;
+        Settings = settings;
+        _neverSplit = new HashSet<string>(settings.NeverSplit, StringComparer.Ordinal);
+        // Longest first, so that of two special tokens starting at the same place the longer one wins.
+        _specialTokens = [.. settings.AllSpecialTokens.OrderByDescending(t => t.Length).ThenBy(t => t, StringComparer.Ordinal)];
     }
 
-    public bool Lowercase { get; }
+    public BertTokenizerSettings Settings { get; }
+    public bool Lowercase => Settings.DoLowerCase;
     public int ClsId => _wordPiece.ClassificationTokenId;
     public int SepId => _wordPiece.SeparatorTokenId;
     public int PadId => _wordPiece.PaddingTokenId;
     public int UnkId => _wordPiece.UnknownTokenId;
 
-    /// <summary>Loads a BERT vocab.txt (LF or CRLF line endings).</summary>
-    public static WordPieceAligner FromVocab(string vocabPath, bool lowercase)
+    /// <summary>Loads a BERT vocab.txt (LF or CRLF line endings) with Hugging Face's uncased or cased defaults.</summary>
+    public static WordPieceAligner FromVocab(string vocabPath, bool lowercase) =>
+        FromVocab(vocabPath, lowercase ? BertTokenizerSettings.Uncased : BertTokenizerSettings.Cased);
+
+    public static WordPieceAligner FromVocab(string vocabPath, BertTokenizerSettings settings)
     {
         using var stream = File.OpenRead(vocabPath);
-        return FromVocab(stream, lowercase);
+        try
+        {
+            return FromVocab(stream, settings);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{vocabPath}: {e.Message}", e);
+        }
     }
 
-    public static WordPieceAligner FromVocab(Stream vocab, bool lowercase)
+    public static WordPieceAligner FromVocab(Stream vocab, bool lowercase) =>
+        FromVocab(vocab, lowercase ? BertTokenizerSettings.Uncased : BertTokenizerSettings.Cased);
+
+    public static WordPieceAligner FromVocab(Stream vocab, BertTokenizerSettings settings)
     {
         ArgumentNullException.ThrowIfNull(vocab);
+        ArgumentNullException.ThrowIfNull(settings);
+        var text = WithLfLineEndings(vocab);
+        // Hugging Face reads vocab.txt as token → line number, a later duplicate replacing an earlier one.
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        var lines = Encoding.UTF8.GetString(text.ToArray()).Split('\n');
+        for (int i = 0; i < lines.Length; i++)
+        {
+            if (lines[i].Length > 0) ids[lines[i]] = i;
+        }
+        var missing = settings.AllSpecialTokens.Where(t => !ids.ContainsKey(t)).ToArray();
+        if (missing.Length > 0)
+            throw new InvalidDataException($"special token(s) {string.Join(", ", missing)} not in the vocabulary");
         // Basic tokenization off: normalization and splitting are ours (see BertPreTokenizer); what remains is the
         // WordPiece model over single pieces, which holds no whitespace, so its whitespace split is a no-op.
         var options = new BertOptions
@@ -46,8 +79,14 @@ public sealed class WordPieceAligner
             ApplyBasicTokenization = false,
             LowerCaseBeforeTokenization = false,
             RemoveNonSpacingMarks = false,
+            UnknownToken = settings.UnkToken,
+            SeparatorToken = settings.SepToken,
+            PaddingToken = settings.PadToken,
+            ClassificationToken = settings.ClsToken,
+            MaskingToken = settings.MaskToken,
         };
-        return new WordPieceAligner(BertTokenizer.Create(WithLfLineEndings(vocab), options), lowercase);
+        text.Position = 0;
+        return new WordPieceAligner(BertTokenizer.Create(text, options), ids, settings);
     }
 
     /// <summary>The sub-token ids of one word; never empty.</summary>
@@ -136,9 +175,20 @@ public sealed class WordPieceAligner
             if (_cache.TryGetValue(word, out var cached)) return cached;
         }
         var ids = new List<int>();
-        foreach (var piece in BertPreTokenizer.Split(word, Lowercase))
+        foreach (var (segment, special) in SpecialTokenSegments(word))
         {
-            ids.AddRange(_wordPiece.EncodeToIds(piece, addSpecialTokens: false));
+            if (special)
+            {
+                ids.Add(_vocab[segment]);
+                continue;
+            }
+            foreach (var (piece, whole) in BertPreTokenizer.Split(segment, Settings.DoLowerCase, Settings.StripsAccents,
+                Settings.TokenizeChineseChars, _neverSplit))
+            {
+                // A never_split word is looked up whole, as BertTokenizer does (the vocabulary's id or [UNK]).
+                if (whole) ids.Add(_vocab.TryGetValue(piece, out var id) ? id : UnkId);
+                else ids.AddRange(_wordPiece.EncodeToIds(piece, addSpecialTokens: false));
+            }
         }
         int[] result = ids.Count == 0 ? [UnkId] : [.. ids];
         lock (_cacheLock)
@@ -146,6 +196,31 @@ public sealed class WordPieceAligner
             _cache[word] = result;
         }
         return result;
+    }
+
+    /// <summary>
+    /// The word cut around special tokens ([CLS], [SEP], … and additional_special_tokens), matched leftmost-longest in
+    /// the raw text before any normalization, as Hugging Face's added-token matching does: "[SEP]" stays one token.
+    /// </summary>
+    private List<(string Text, bool Special)> SpecialTokenSegments(string word)
+    {
+        var segments = new List<(string, bool)>();
+        int start = 0;
+        for (int i = 0; i < word.Length;)
+        {
+            var match = _specialTokens.FirstOrDefault(t => string.CompareOrdinal(word, i, t, 0, t.Length) == 0);
+            if (match is null)
+            {
+                i++;
+                continue;
+            }
+            if (i > start) segments.Add((word[start..i], false));
+            segments.Add((match, true));
+            i += match.Length;
+            start = i;
+        }
+        if (start < word.Length) segments.Add((word[start..], false));
+        return segments;
     }
 
     private static MemoryStream WithLfLineEndings(Stream vocab)

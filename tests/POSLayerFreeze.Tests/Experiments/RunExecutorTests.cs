@@ -12,12 +12,15 @@ namespace POSLayerFreeze.Tests.Experiments;
 public class RunExecutorTests : TinyTorchFixture
 {
     private static readonly Lazy<ExperimentData> Data = new(() =>
-        ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, new EwtDataset(TinyWorld.DataDir)));
+        ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, Treebank.FromFolder(TinyWorld.DataDir, "test")));
 
     private static RunSpec Spec(string config, long seed, TrainingProfile? profile = null)
     {
         var model = TinyWorld.Model;
-        return new RunSpec(config, seed, profile ?? TinyWorld.Profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false);
+        return new RunSpec(config, seed, profile ?? TinyWorld.Profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false)
+        {
+            Dataset = Data.Value.Treebank.Identity,
+        };
     }
 
     [Test]
@@ -41,6 +44,16 @@ public class RunExecutorTests : TinyTorchFixture
     }
 
     [Test]
+    public void A_spec_planned_for_other_treebank_files_is_refused_before_training()
+    {
+        var data = Data.Value;
+        var spec = Spec("all", 42) with { Dataset = data.Treebank.Identity with { Test = data.Treebank.Identity.Test with { Sha256 = "0" } } };
+        var dir = TinyWorld.TempDir("stale");
+        Assert.That(() => RunExecutor.Execute(spec, data, dir), Throws.InvalidOperationException.With.Message.Contains("other treebank files"));
+        Assert.That(Directory.GetFileSystemEntries(dir), Is.Empty);
+    }
+
+    [Test]
     public void Predictor_refuses_windows_that_miss_a_word()
     {
         var data = Data.Value;
@@ -57,7 +70,7 @@ public class RunExecutorTests : TinyTorchFixture
     {
         var dir = TinyWorld.TempDir("exec");
         var profile = TinyWorld.Profile with { MaxLength = 12 };   // long sentences split into windows
-        var data = ExperimentData.Load(TinyWorld.Model, profile, new EwtDataset(TinyWorld.DataDir));
+        var data = ExperimentData.Load(TinyWorld.Model, profile, Treebank.FromFolder(TinyWorld.DataDir, "test"));
         Assert.That(data.Test.Windows.Any(w => w.Length > 1), Is.True);
         var metrics = RunExecutor.Execute(Spec("slpf-1", 42, profile), data, dir);
 
@@ -84,7 +97,7 @@ public class RunExecutorTests : TinyTorchFixture
         Assert.That(sentences["correct"]!.AsArray().Sum(n => n!.GetValue<int>()), Is.EqualTo(correct));
         Assert.That(sentences["words"]!.AsArray().Sum(n => n!.GetValue<int>()), Is.EqualTo(words));
 
-        foreach (var key in new[] { "config", "seed", "profile", "model", "device", "frozen", "trainable_parameters", "inputs_hash" })
+        foreach (var key in new[] { "config", "seed", "profile", "model", "treebank", "device", "frozen", "trainable_parameters", "inputs_hash" })
             Assert.That(onDisk[key], Is.Not.Null, key);
         foreach (var key in new[] { "steps", "tokens", "seconds", "tokens_per_second" })
             Assert.That(onDisk["train"]![key], Is.Not.Null, "train." + key);

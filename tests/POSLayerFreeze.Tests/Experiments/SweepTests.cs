@@ -73,6 +73,34 @@ public class SweepTests : TinyTorchFixture
     }
 
     [Test]
+    public void Another_treebank_is_another_experiment_and_the_summary_names_it()
+    {
+        // The tiny world's files under another treebank name, train one sentence shorter: other content, other hash.
+        var other = TinyWorld.TempDir("xx-treebank");
+        foreach (var split in new[] { "train", "dev", "test" })
+        {
+            var text = File.ReadAllText(Path.Combine(TinyWorld.DataDir, $"en_ewt-ud-{split}.conllu"));
+            if (split == "train") text = string.Concat(text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(b => b + "\n\n"));
+            File.WriteAllText(Path.Combine(other, $"xx_tiny-ud-{split}.conllu"), text);
+        }
+        var dir = TinyWorld.TempDir("treebanks");
+        var ewt = Request(dir, ["all"], [42]);
+        Assert.That(RunSweep(ewt).Started, Has.Count.EqualTo(1));
+        var xx = ewt with { DataDir = null, TreebankDir = other };
+        Assert.That(RunSweep(xx).Started, Has.Count.EqualTo(1), "same config and seed, other treebank: trained again");
+        Assert.That(RunSweep(xx).Started, Is.Empty, "and reused on rerun");
+
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "all", "seed-42", RunExecutor.MetricsFile)))!;
+        Assert.That(metrics["treebank"]!["name"]!.GetValue<string>(), Is.EqualTo("xx_tiny"));
+        Assert.That(metrics["treebank"]!["train"]!["sentences"]!.GetValue<int>(), Is.EqualTo(TinyWorld.TrainSentences - 1));
+        Assert.That(metrics["train"]!["sentences"]!.GetValue<int>(), Is.EqualTo(TinyWorld.TrainSentences - 1),
+            "the profile's train_sentences is an upper bound");
+        Summary.Write(dir);
+        var md = File.ReadAllText(Path.Combine(dir, Summary.MarkdownFile));
+        Assert.That(md, Does.Contain("of xx_tiny test").And.Contain("Treebank `xx_tiny`").And.Contain("| train | xx_tiny-ud-train.conllu |"));
+    }
+
+    [Test]
     public void Plan_uses_canonical_names_and_drops_duplicates()
     {
         var (_, specs) = Sweep.Plan(Request(TinyWorld.TempDir("plan"), ["clpf-1+0", "clpf-0+1", "BASELINE"], [43, 42, 43]));

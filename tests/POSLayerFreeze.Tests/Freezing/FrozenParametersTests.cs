@@ -13,7 +13,7 @@ namespace POSLayerFreeze.Tests.Freezing;
 public class FrozenParametersTests : TinyTorchFixture
 {
     private static readonly Lazy<ExperimentData> Data = new(() =>
-        ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, new EwtDataset(TinyWorld.DataDir)));
+        ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, Treebank.FromFolder(TinyWorld.DataDir, "test")));
 
     [TestCase("baseline", new string[0])]
     [TestCase("clpf-0", new[] { "0" })]

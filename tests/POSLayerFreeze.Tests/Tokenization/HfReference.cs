@@ -30,4 +30,28 @@ internal static class HfReference
         }
         return rows;
     }
+
+    /// <summary>HF output with one [UNK] inserted for each word that got no token (our rule).</summary>
+    public static HfEncoded ExpectedWithUnkForEmptyWords(HfEncoded hf, int unkId)
+    {
+        var ids = new List<int>();
+        var wordIds = new List<int?>();
+        int next = 0;
+        for (int t = 0; t < hf.InputIds.Length; t++)
+        {
+            var w = hf.WordIds[t];
+            if (w is int word)
+            {
+                for (; next < word; next++) { ids.Add(unkId); wordIds.Add(next); }
+                next = word + 1;
+            }
+            else if (t == hf.InputIds.Length - 1)
+            {
+                for (; next < hf.Words.Length; next++) { ids.Add(unkId); wordIds.Add(next); }
+            }
+            ids.Add(hf.InputIds[t]);
+            wordIds.Add(w);
+        }
+        return hf with { InputIds = [.. ids], WordIds = [.. wordIds] };
+    }
 }

@@ -37,7 +37,7 @@ public class WordPieceParityTests
                 {
                     equal++;
                 }
-                else if (ExpectedWithUnkForEmptyWords(expected, aligner.UnkId) is var patched
+                else if (HfReference.ExpectedWithUnkForEmptyWords(expected, aligner.UnkId) is var patched
                          && actual.InputIds.SequenceEqual(patched.InputIds) && actual.WordIds.SequenceEqual(patched.WordIds))
                 {
                     deliberate++;
@@ -57,29 +57,5 @@ public class WordPieceParityTests
         {
             if (tempDir is not null) Directory.Delete(tempDir, recursive: true);
         }
-    }
-
-    /// <summary>HF output with one [UNK] inserted for each word that got no token (our rule).</summary>
-    private static HfEncoded ExpectedWithUnkForEmptyWords(HfEncoded hf, int unkId)
-    {
-        var ids = new List<int>();
-        var wordIds = new List<int?>();
-        int next = 0;
-        for (int t = 0; t < hf.InputIds.Length; t++)
-        {
-            var w = hf.WordIds[t];
-            if (w is int word)
-            {
-                for (; next < word; next++) { ids.Add(unkId); wordIds.Add(next); }
-                next = word + 1;
-            }
-            else if (t == hf.InputIds.Length - 1)
-            {
-                for (; next < hf.Words.Length; next++) { ids.Add(unkId); wordIds.Add(next); }
-            }
-            ids.Add(hf.InputIds[t]);
-            wordIds.Add(w);
-        }
-        return hf with { InputIds = [.. ids], WordIds = [.. wordIds] };
     }
 }

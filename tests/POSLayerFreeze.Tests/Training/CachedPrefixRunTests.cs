@@ -10,12 +10,15 @@ namespace POSLayerFreeze.Tests.Training;
 public sealed class CachedPrefixRunTests
 {
     private static RunSpec Spec(string config, bool cachedPrefix) =>
-        new(config, 42, TinyWorld.Profile, TinyWorld.Model.Name, Sweep.ModelIdentity(TinyWorld.Model), "cpu", Tf32: false, CachedPrefix: cachedPrefix);
+        new(config, 42, TinyWorld.Profile, TinyWorld.Model.Name, Sweep.ModelIdentity(TinyWorld.Model), "cpu", Tf32: false, CachedPrefix: cachedPrefix)
+        {
+            Dataset = Treebank.FromFolder(TinyWorld.DataDir, "test").Identity,
+        };
 
     [Test]
     public void IsRecordedInMetricsAndTheInputsHashAndOnlyWhenAsked()
     {
-        var data = ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, new EwtDataset(TinyWorld.DataDir));
+        var data = ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, Treebank.FromFolder(TinyWorld.DataDir, "test"));
         var plain = Spec("all", cachedPrefix: false);
         var cached = Spec("all", cachedPrefix: true);
         Assert.That(cached.InputsHash, Is.Not.EqualTo(plain.InputsHash));

@@ -85,7 +85,7 @@ public sealed class ProtocolTests
     [Test]
     public void TheLogHasEveryReadStepWithItsEpochLearningRateAndGradientNorm()
     {
-        var data = POSLayerFreeze.Experiments.ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, POSLayerFreeze.Data.EwtDataset.Locate(TinyWorld.DataDir));
+        var data = POSLayerFreeze.Experiments.ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, POSLayerFreeze.Data.Treebank.FromFolder(TinyWorld.DataDir, "test"));
         TorchRuntime.Seed(7);
         using var model = ModelCatalog.CreateClassifier(TinyWorld.Model, POSLayerFreeze.Data.Upos.Tags.Count);
         var trainable = FreezePlan.Parse("baseline", model.Config.NumLayers).Apply(model);
