@@ -75,7 +75,7 @@ internal static class OracleCases
         var config = EncoderConfig.FromJson(ConfigWithoutDropout(model), model);
         // The tiny checkpoints carry no vocabulary; CreateClassifier reads only the config and the weights.
         var source = new ModelSource(model, dir, config, Path.Combine(dir, "config.json"), Path.Combine(dir, "model.safetensors"),
-            VocabPath: "", Lowercase: true);
+            VocabPath: "", Tokenizer: POSLayerFreeze.Tokenization.BertTokenizerSettings.Uncased);
         TorchRuntime.Seed(Seed);
         return ModelCatalog.CreateClassifier(source, Upos.Tags.Count);
     }
