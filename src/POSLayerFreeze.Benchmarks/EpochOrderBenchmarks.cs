@@ -1,4 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Freezing;
@@ -16,9 +19,18 @@ namespace POSLayerFreeze.Benchmarks;
 /// the CPU: same math), and group-by-length (little padding to begin with). Reported in CPU seconds per epoch (the
 /// CPU ratio column), which a shared machine does not distort the way it distorts wall time.
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 3, invocationCount: 1)]
+[Config(typeof(LongOpConfig))]
 public class EpochOrderBenchmarks
 {
+    /// <summary>One op is a whole epoch (tens of seconds): in-process with a timeout that fits 5 ops, 1 warm-up + 3 measured.</summary>
+    public sealed class LongOpConfig : ManualConfig
+    {
+        public LongOpConfig() => AddJob(Job.Default
+            .WithToolchain(new InProcessEmitToolchain(TimeSpan.FromMinutes(60), logOutput: true))
+            .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(3).WithInvocationCount(1).WithUnrollFactor(1)
+            .WithId("EpochJob"));
+    }
+
     private static ExperimentData? s_data;
     private TokenClassifier? _model;
     private IReadOnlyList<TorchSharp.Modules.Parameter> _trainable = [];
