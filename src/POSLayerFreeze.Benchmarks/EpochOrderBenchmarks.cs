@@ -81,7 +81,7 @@ public class EpochOrderBenchmarks
     {
         _method = method;
         var source = ModelCatalog.Resolve(ModelCatalog.DefaultModel);
-        s_data ??= ExperimentData.Load(source, TrainingProfile.Smoke, EwtDataset.Locate(null));
+        s_data ??= ExperimentData.Load(source, TrainingProfile.Smoke, DatasetLocator.LocateTreebank(null, null));
         TorchRuntime.Seed(42);
         _model = ModelCatalog.CreateClassifier(source, Upos.Tags.Count);
         _trainable = FreezePlan.Parse("baseline", _model.Config.NumLayers).Apply(_model);

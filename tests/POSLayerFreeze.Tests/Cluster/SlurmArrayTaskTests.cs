@@ -1,3 +1,4 @@
+using POSLayerFreeze.Data;
 using POSLayerFreeze.Cluster;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Runtime;
@@ -18,11 +19,14 @@ public class SlurmArrayTaskTests
         (SlurmArrayTask.TaskIdVariable, $"{id}"), (SlurmArrayTask.TaskMinVariable, $"{min}"),
         (SlurmArrayTask.TaskCountVariable, $"{count}"), (SlurmArrayTask.TaskMaxVariable, $"{max ?? min + count - 1}"));
 
+    private static readonly DatasetIdentity Dataset = new("xx", new("train", "xx-ud-train.conllu", "1"), new("dev", "xx-ud-dev.conllu", "2"),
+        new("test", "xx-ud-test.conllu", "3"));
+
     [Test]
     public void The_tasks_of_an_array_are_the_shards_of_the_sweep_whatever_the_first_task_id()
     {
         var specs = new[] { "baseline", "slpf-0", "slpf-1", "all" }
-            .SelectMany(c => new long[] { 42, 43, 44 }.Select(s => new RunSpec(c, s, TrainingProfile.Smoke, "m", "m@x", "cpu", false)))
+            .SelectMany(c => new long[] { 42, 43, 44 }.Select(s => new RunSpec(c, s, TrainingProfile.Smoke, "m", "m@x", "cpu", false) { Dataset = Dataset }))
             .ToArray();
         foreach (var min in new[] { 0, 7 })
             for (var n = 1; n <= 5; n++)
