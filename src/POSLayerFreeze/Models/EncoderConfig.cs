@@ -18,10 +18,22 @@ public abstract record EncoderConfig
     public abstract int NumLayers { get; }
     public abstract int NumHeads { get; }
     public abstract int MaxPositions { get; }
-    /// <summary>Dropout on hidden states; the token-classification head uses it too.</summary>
+    /// <summary>Dropout on hidden states.</summary>
     public abstract double HiddenDropout { get; }
     public abstract double AttentionDropout { get; }
     public abstract int PadTokenId { get; }
+
+    /// <summary>
+    /// Hugging Face <c>initializer_range</c>: the standard deviation of the N(0, σ) a freshly created head's
+    /// weight is drawn from (<c>_init_weights</c>); the pretrained encoder's weights are loaded, not drawn.
+    /// </summary>
+    public abstract double InitializerRange { get; }
+
+    /// <summary>
+    /// The dropout Hugging Face's token-classification head applies before its Linear: BERT's
+    /// <c>classifier_dropout</c> if set, else <c>hidden_dropout_prob</c>; DistilBERT's <c>dropout</c>.
+    /// </summary>
+    public abstract double TokenClassifierDropout { get; }
 
     /// <summary>The config as Hugging Face field names (sorted keys), for embedding in results.</summary>
     public string ToJson() => Invariant.ToJson(ToJsonObject());
@@ -99,6 +111,10 @@ public abstract record EncoderConfig
 
     private protected static void RequireProbability(double value, string name) =>
         Require(value is >= 0 and < 1, string.Create(CultureInfo.InvariantCulture, $"{name} must be in [0, 1), got {value}"));
+
+    /// <summary>A standard deviation: N(0, σ) needs σ &gt; 0 (and finite).</summary>
+    private protected static void RequireStandardDeviation(double value, string name) =>
+        Require(double.IsFinite(value) && value > 0, string.Create(CultureInfo.InvariantCulture, $"{name} must be a positive number, got {value}"));
 }
 
 /// <summary>Hugging Face <c>DistilBertConfig</c> (the fields this implementation honours; others are refused if set otherwise).</summary>
@@ -106,7 +122,7 @@ public sealed record DistilBertConfig : EncoderConfig
 {
     public DistilBertConfig(int vocabSize = 30522, int dim = 768, int nLayers = 6, int nHeads = 12, int hiddenDim = 3072,
         int maxPositionEmbeddings = 512, double dropout = 0.1, double attentionDropout = 0.1, string activation = "gelu",
-        int padTokenId = 0, bool sinusoidalPosEmbds = false)
+        int padTokenId = 0, bool sinusoidalPosEmbds = false, double initializerRange = 0.02)
     {
         RequirePositive(vocabSize, "vocab_size");
         RequirePositive(dim, "dim");
@@ -120,6 +136,7 @@ public sealed record DistilBertConfig : EncoderConfig
         Require(activation == "gelu", $"activation '{activation}' is not supported (gelu)");
         Require(padTokenId >= 0 && padTokenId < vocabSize, $"pad_token_id {padTokenId} outside the vocabulary");
         Require(!sinusoidalPosEmbds, "sinusoidal_pos_embds = true is not supported");
+        RequireStandardDeviation(initializerRange, "initializer_range");
         VocabSize = vocabSize;
         Dim = dim;
         NLayers = nLayers;
@@ -130,6 +147,7 @@ public sealed record DistilBertConfig : EncoderConfig
         AttentionDropoutProb = attentionDropout;
         Activation = activation;
         PadToken = padTokenId;
+        InitializerRange = initializerRange;
     }
 
     public override string ModelType => "distilbert";
@@ -151,6 +169,10 @@ public sealed record DistilBertConfig : EncoderConfig
     public override double HiddenDropout => Dropout;
     public override double AttentionDropout => AttentionDropoutProb;
     public override int PadTokenId => PadToken;
+    public override double InitializerRange { get; }
+
+    /// <summary>DistilBertForTokenClassification: <c>nn.Dropout(config.dropout)</c> (DistilBERT has no classifier_dropout).</summary>
+    public override double TokenClassifierDropout => Dropout;
 
     internal static DistilBertConfig FromJson(JsonObject json) => new(
         vocabSize: Int(json, "vocab_size", 30522),
@@ -163,7 +185,8 @@ public sealed record DistilBertConfig : EncoderConfig
         attentionDropout: Real(json, "attention_dropout", 0.1),
         activation: Text(json, "activation", "gelu"),
         padTokenId: Int(json, "pad_token_id", 0),
-        sinusoidalPosEmbds: Flag(json, "sinusoidal_pos_embds", false));
+        sinusoidalPosEmbds: Flag(json, "sinusoidal_pos_embds", false),
+        initializerRange: Real(json, "initializer_range", 0.02));
 
     public override JsonObject ToJsonObject() => new()
     {
@@ -179,6 +202,7 @@ public sealed record DistilBertConfig : EncoderConfig
         ["activation"] = Activation,
         ["pad_token_id"] = PadToken,
         ["sinusoidal_pos_embds"] = false,
+        ["initializer_range"] = InitializerRange,
     };
 }
 
@@ -187,7 +211,8 @@ public sealed record BertConfig : EncoderConfig
 {
     public BertConfig(int vocabSize = 30522, int hiddenSize = 768, int numHiddenLayers = 12, int numAttentionHeads = 12,
         int intermediateSize = 3072, int maxPositionEmbeddings = 512, int typeVocabSize = 2, double hiddenDropoutProb = 0.1,
-        double attentionProbsDropoutProb = 0.1, double layerNormEps = 1e-12, string hiddenAct = "gelu", int padTokenId = 0)
+        double attentionProbsDropoutProb = 0.1, double layerNormEps = 1e-12, string hiddenAct = "gelu", int padTokenId = 0,
+        double initializerRange = 0.02, double? classifierDropout = null)
     {
         RequirePositive(vocabSize, "vocab_size");
         RequirePositive(hiddenSize, "hidden_size");
@@ -203,6 +228,8 @@ public sealed record BertConfig : EncoderConfig
         Require(layerNormEps > 0 && layerNormEps < 1e-3, "layer_norm_eps must be in (0, 1e-3)");
         Require(hiddenAct == "gelu", $"hidden_act '{hiddenAct}' is not supported (gelu)");
         Require(padTokenId >= 0 && padTokenId < vocabSize, $"pad_token_id {padTokenId} outside the vocabulary");
+        RequireStandardDeviation(initializerRange, "initializer_range");
+        if (classifierDropout is { } p) RequireProbability(p, "classifier_dropout");
         VocabSize = vocabSize;
         HiddenSizeValue = hiddenSize;
         NumHiddenLayers = numHiddenLayers;
@@ -215,6 +242,8 @@ public sealed record BertConfig : EncoderConfig
         LayerNormEps = layerNormEps;
         HiddenAct = hiddenAct;
         PadToken = padTokenId;
+        InitializerRange = initializerRange;
+        ClassifierDropout = classifierDropout;
     }
 
     /// <summary>all-MiniLM-L6-v2 (the embedded default model).</summary>
@@ -242,6 +271,13 @@ public sealed record BertConfig : EncoderConfig
     public override double HiddenDropout => HiddenDropoutProb;
     public override double AttentionDropout => AttentionProbsDropoutProb;
     public override int PadTokenId => PadToken;
+    public override double InitializerRange { get; }
+
+    /// <summary>Hugging Face <c>classifier_dropout</c>; null (the default) means "use hidden_dropout_prob".</summary>
+    public double? ClassifierDropout { get; }
+
+    /// <summary>BertForTokenClassification: <c>classifier_dropout if not None else hidden_dropout_prob</c>.</summary>
+    public override double TokenClassifierDropout => ClassifierDropout ?? HiddenDropoutProb;
 
     internal static BertConfig FromJson(JsonObject json)
     {
@@ -260,7 +296,10 @@ public sealed record BertConfig : EncoderConfig
             attentionProbsDropoutProb: Real(json, "attention_probs_dropout_prob", 0.1),
             layerNormEps: Real(json, "layer_norm_eps", 1e-12),
             hiddenAct: Text(json, "hidden_act", "gelu"),
-            padTokenId: Int(json, "pad_token_id", 0));
+            padTokenId: Int(json, "pad_token_id", 0),
+            initializerRange: Real(json, "initializer_range", 0.02),
+            // JSON null (what Hugging Face writes by default) reads as absent: the hidden dropout applies.
+            classifierDropout: json["classifier_dropout"] is null ? null : Real(json, "classifier_dropout", 0));
     }
 
     public override JsonObject ToJsonObject() => new()
@@ -279,5 +318,7 @@ public sealed record BertConfig : EncoderConfig
         ["hidden_act"] = HiddenAct,
         ["pad_token_id"] = PadToken,
         ["position_embedding_type"] = "absolute",
+        ["initializer_range"] = InitializerRange,
+        ["classifier_dropout"] = ClassifierDropout,
     };
 }

@@ -28,8 +28,7 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
             _ => throw new ArgumentException($"no encoder for {config.GetType().Name}", nameof(config)),
         };
         encoderModule = (Module)Encoder;
-        // Both heads use the hidden dropout: DistilBERT's config.dropout, BERT's hidden_dropout_prob.
-        dropout = Dropout(config.HiddenDropout);
+        dropout = Dropout(config.TokenClassifierDropout);
         classifier = Linear(config.HiddenSize, numLabels);
         RegisterComponents();
     }
@@ -73,13 +72,13 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
     public IReadOnlyList<Parameter> ClassifierParameters() => classifier.parameters().ToList();
 
     /// <summary>
-    /// Hugging Face's head initialisation: weight ~ N(0, 0.02), bias 0, drawn from torch's default generator
-    /// (the caller seeds it with <c>torch.manual_seed</c> first).
+    /// Hugging Face's head initialisation (<c>_init_weights</c>): weight ~ N(0, initializer_range), bias 0, drawn
+    /// from torch's default generator (the caller seeds it with <c>torch.manual_seed</c> first).
     /// </summary>
     public void InitializeClassifier()
     {
         using var noGrad = no_grad();
-        init.normal_(classifier.weight!, 0.0, 0.02);
+        init.normal_(classifier.weight!, 0.0, Config.InitializerRange);
         init.zeros_(classifier.bias!);
     }
 
