@@ -34,10 +34,10 @@ public sealed class BertEmbeddings : Module<Tensor, Tensor>
         var length = inputIds.shape[1];
         var positions = arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0); // [1, T]
         var tokenTypes = zeros_like(positions);                                                       // [1, T]
-        var embeddings = wordEmbeddings.forward(inputIds)
-            + tokenTypeEmbeddings.forward(tokenTypes)
-            + positionEmbeddings.forward(positions);                                                  // [B, T, H]
-        return dropout.forward(layerNorm.forward(embeddings)).MoveToOuterDisposeScope();
+        var embeddings = wordEmbeddings.call(inputIds)
+            + tokenTypeEmbeddings.call(tokenTypes)
+            + positionEmbeddings.call(positions);                                                  // [B, T, H]
+        return dropout.call(layerNorm.call(embeddings)).MoveToOuterDisposeScope();
     }
 }
 
@@ -68,7 +68,7 @@ public sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
         var (batch, length, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2]);
         Tensor Split(Tensor x) => x.view(batch, length, heads, width / heads).transpose(1, 2); // [B, h, T, d]
         var context = functional.scaled_dot_product_attention(
-            Split(query.forward(hidden)), Split(key.forward(hidden)), Split(value.forward(hidden)),
+            Split(query.call(hidden)), Split(key.call(hidden)), Split(value.call(hidden)),
             mask, training ? attentionDropout : 0.0);                                          // [B, h, T, d]
         return context.transpose(1, 2).reshape(batch, length, width).MoveToOuterDisposeScope(); // [B, T, H]
     }
@@ -92,7 +92,7 @@ public sealed class BertResidualOutput : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return layerNorm.forward(dropout.forward(dense.forward(hidden)) + residual).MoveToOuterDisposeScope();
+        return layerNorm.call(dropout.call(dense.call(hidden)) + residual).MoveToOuterDisposeScope();
     }
 }
 
@@ -112,7 +112,7 @@ public sealed class BertAttention : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        return output.forward(self.forward(hidden, mask), hidden).MoveToOuterDisposeScope();
+        return output.call(self.call(hidden, mask), hidden).MoveToOuterDisposeScope();
     }
 }
 
@@ -130,7 +130,7 @@ public sealed class BertIntermediate : Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return functional.gelu(dense.forward(hidden)).MoveToOuterDisposeScope();
+        return functional.gelu(dense.call(hidden)).MoveToOuterDisposeScope();
     }
 }
 
@@ -152,8 +152,8 @@ public sealed class BertLayer : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var attended = attention.forward(hidden, mask);
-        return output.forward(intermediate.forward(attended), attended).MoveToOuterDisposeScope();
+        var attended = attention.call(hidden, mask);
+        return output.call(intermediate.call(attended), attended).MoveToOuterDisposeScope();
     }
 }
 
@@ -196,11 +196,11 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>, IEncoder
     {
         using var scope = NewDisposeScope();
         var mask = AttentionMasks.ForScaledDotProduct(attentionMask);
-        var hidden = embeddings.forward(inputIds);
+        var hidden = embeddings.call(inputIds);
         hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
         foreach (var layer in encoder.Layers)
         {
-            hidden = layer.forward(hidden, mask);
+            hidden = layer.call(hidden, mask);
             hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
         }
         return hiddenStates is null ? hidden.MoveToOuterDisposeScope() : hidden;

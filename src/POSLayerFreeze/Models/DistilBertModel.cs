@@ -31,8 +31,8 @@ public sealed class DistilBertEmbeddings : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var length = inputIds.shape[1];
         var positions = arange(length, dtype: ScalarType.Int64, device: inputIds.device).unsqueeze(0); // [1, T]
-        var embeddings = wordEmbeddings.forward(inputIds) + positionEmbeddings.forward(positions);   // [B, T, H]
-        return dropout.forward(layerNorm.forward(embeddings)).MoveToOuterDisposeScope();
+        var embeddings = wordEmbeddings.call(inputIds) + positionEmbeddings.call(positions);   // [B, T, H]
+        return dropout.call(layerNorm.call(embeddings)).MoveToOuterDisposeScope();
     }
 }
 
@@ -65,10 +65,10 @@ public sealed class DistilBertSelfAttention : Module<Tensor, Tensor, Tensor>
         var (batch, length, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2]);
         Tensor Split(Tensor x) => x.view(batch, length, heads, width / heads).transpose(1, 2); // [B, h, T, d]
         var context = functional.scaled_dot_product_attention(
-            Split(qLin.forward(hidden)), Split(kLin.forward(hidden)), Split(vLin.forward(hidden)),
+            Split(qLin.call(hidden)), Split(kLin.call(hidden)), Split(vLin.call(hidden)),
             mask, training ? attentionDropout : 0.0);                                          // [B, h, T, d]
         var merged = context.transpose(1, 2).reshape(batch, length, width);                    // [B, T, H]
-        return outLin.forward(merged).MoveToOuterDisposeScope();
+        return outLin.call(merged).MoveToOuterDisposeScope();
     }
 }
 
@@ -90,7 +90,7 @@ public sealed class DistilBertFeedForward : Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return dropout.forward(lin2.forward(functional.gelu(lin1.forward(hidden)))).MoveToOuterDisposeScope();
+        return dropout.call(lin2.call(functional.gelu(lin1.call(hidden)))).MoveToOuterDisposeScope();
     }
 }
 
@@ -114,8 +114,8 @@ public sealed class DistilBertBlock : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var attended = saLayerNorm.forward(attention.forward(hidden, mask) + hidden);
-        return outputLayerNorm.forward(ffn.forward(attended) + attended).MoveToOuterDisposeScope();
+        var attended = saLayerNorm.call(attention.call(hidden, mask) + hidden);
+        return outputLayerNorm.call(ffn.call(attended) + attended).MoveToOuterDisposeScope();
     }
 }
 
@@ -161,11 +161,11 @@ public sealed class DistilBertModel : Module<Tensor, Tensor, Tensor>, IEncoder
     {
         using var scope = NewDisposeScope();
         var mask = AttentionMasks.ForScaledDotProduct(attentionMask);
-        var hidden = embeddings.forward(inputIds);
+        var hidden = embeddings.call(inputIds);
         hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
         foreach (var block in transformer.Layers)
         {
-            hidden = block.forward(hidden, mask);
+            hidden = block.call(hidden, mask);
             hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
         }
         return hiddenStates is null ? hidden.MoveToOuterDisposeScope() : hidden;

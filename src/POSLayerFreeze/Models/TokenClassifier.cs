@@ -44,7 +44,7 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var hidden = Encoder.Encode(inputIds, attentionMask);                       // [B, T, H]
-        return classifier.forward(dropout.forward(hidden)).MoveToOuterDisposeScope(); // [B, T, labels]
+        return classifier.call(dropout.call(hidden)).MoveToOuterDisposeScope(); // [B, T, labels]
     }
 
     /// <summary>Logits plus every hidden state (embeddings output, then each layer), for parity tests.</summary>
@@ -55,7 +55,7 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
         var layers = new List<Tensor>();
         var hidden = Encoder.Encode(inputIds, attentionMask, layers);
         foreach (var state in layers) hiddenStates.Add(state.MoveToOuterDisposeScope());
-        return classifier.forward(dropout.forward(hidden)).MoveToOuterDisposeScope();
+        return classifier.call(dropout.call(hidden)).MoveToOuterDisposeScope();
     }
 
     /// <summary><c>emb</c>, then <c>0</c>..<c>L-1</c>: the units a freeze plan names. The classifier is not one of them.</summary>

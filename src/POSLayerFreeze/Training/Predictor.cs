@@ -31,7 +31,7 @@ public static class Predictor
                 using var scope = NewDisposeScope();
                 var padded = PaddedBatch.Of(flatWindows, batch, padId);
                 var (ids, mask, _) = padded.ToDevice(device);
-                var best = model.forward(ids, mask).argmax(-1).to(CPU).data<long>().ToArray();   // [B·T]
+                var best = model.call(ids, mask).argmax(-1).to(CPU).data<long>().ToArray();   // [B·T]
                 for (var row = 0; row < batch.Length; row++)
                 {
                     var (sentence, window) = flat[batch[row]];

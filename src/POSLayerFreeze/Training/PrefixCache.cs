@@ -91,8 +91,8 @@ public sealed class PrefixCache : IDisposable
                 var padded = PaddedBatch.Of(windows, batch, padId);
                 var (ids, mask, _) = padded.ToDevice(device);
                 var sdpaMask = mask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
-                var state = embeddings.forward(ids);
-                for (var layer = 0; layer < cachedLayers; layer++) state = layers[layer].forward(state, sdpaMask);
+                var state = embeddings.call(ids);
+                for (var layer = 0; layer < cachedLayers; layer++) state = layers[layer].call(state, sdpaMask);
                 // Real positions only, row-major, into each window's rows of the flat buffer.
                 var rows = tensor(RowIndex(batch, lengths, offsets, padded.Length, total), device: device);
                 var real = mask.view(-1).nonzero().squeeze(1);
@@ -122,8 +122,8 @@ public sealed class PrefixCache : IDisposable
             : tensor(RowIndex(batch, _lengths, _offsets, (int)length, _states.shape[0] - 1), device: _states.device);
         var state = _states.index_select(0, rows).view(batch.Count, length, _hidden);
         var sdpaMask = attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
-        foreach (var layer in _rest) state = layer.forward(state, sdpaMask);
-        return _classifier.forward(_dropout.forward(state)).MoveToOuterDisposeScope();
+        foreach (var layer in _rest) state = layer.call(state, sdpaMask);
+        return _classifier.call(_dropout.call(state)).MoveToOuterDisposeScope();
     }
 
     /// <summary>

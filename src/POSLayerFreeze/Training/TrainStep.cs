@@ -99,7 +99,7 @@ public static class TrainStep
         Tensor? total = null;
         foreach (var bucket in batch.Buckets)
         {
-            var logits = forward is null ? model.forward(bucket.InputIds, bucket.AttentionMask) : forward(bucket);   // [b, T, labels]
+            var logits = forward is null ? model.call(bucket.InputIds, bucket.AttentionMask) : forward(bucket);   // [b, T, labels]
             var summed = cross_entropy(logits.view(-1, logits.shape[^1]), bucket.Labels.view(-1), ignore_index: Upos.IgnoreIndex,
                 reduction: nn.Reduction.Sum);
             var loss = summed / batch.LabelledTokens;
