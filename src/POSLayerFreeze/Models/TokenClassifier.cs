@@ -1,33 +1,34 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using TorchSharp.Utils;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace POSLayerFreeze.Models;
 
 /// <summary>
-/// Hugging Face <c>DistilBertForTokenClassification</c> / <c>BertForTokenClassification</c>: encoder, dropout on
-/// the last hidden state, Linear(hidden, numLabels). The encoder is registered under its family's checkpoint prefix
-/// (<c>distilbert</c> / <c>bert</c>), so a Hugging Face token-classification checkpoint loads by name.
+/// Hugging Face <c>DistilBertForTokenClassification</c> / <c>BertForTokenClassification</c>: the family's encoder
+/// under its checkpoint name (<c>distilbert</c> / <c>bert</c>), dropout on the last hidden state,
+/// Linear(hidden, numLabels) as <c>classifier</c>, so a Hugging Face token-classification checkpoint loads by name.
 /// </summary>
 public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
 {
-    private readonly Module encoderModule;
-    private readonly Dropout dropout;
-    private readonly Linear classifier;
+    // Exactly one of the two is set, by the config's family; a null field is not registered, so the state dict
+    // holds only that family's keys.
+    [ComponentName(Name = "distilbert")] private readonly DistilBertModel? distilbert;
+    [ComponentName(Name = "bert")] private readonly BertModel? bert;
+    [ComponentName(Name = "dropout")] private readonly Dropout dropout;
+    [ComponentName(Name = "classifier")] private readonly Linear classifier;
 
     public TokenClassifier(EncoderConfig config, int numLabels) : base(nameof(TokenClassifier))
     {
+        ArgumentNullException.ThrowIfNull(config);
         ArgumentOutOfRangeException.ThrowIfLessThan(numLabels, 1);
         Config = config;
         NumLabels = numLabels;
-        Encoder = config switch
-        {
-            DistilBertConfig distilBert => new DistilBertModel(distilBert),
-            BertConfig bert => new BertModel(bert),
-            _ => throw new ArgumentException($"no encoder for {config.GetType().Name}", nameof(config)),
-        };
-        encoderModule = (Module)Encoder;
+        if (config is DistilBertConfig distilBertConfig) distilbert = new DistilBertModel(distilBertConfig);
+        else if (config is BertConfig bertConfig) bert = new BertModel(bertConfig);
+        else throw new ArgumentException($"no encoder for {config.GetType().Name}", nameof(config));
         dropout = Dropout(config.TokenClassifierDropout);
         classifier = Linear(config.HiddenSize, numLabels);
         RegisterComponents();
@@ -37,15 +38,19 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
 
     public int NumLabels { get; }
 
-    public IEncoder Encoder { get; }
+    // Computed, not stored: an auto-property holding the module would be registered a second time.
+    public IEncoder Encoder => (IEncoder?)distilbert ?? bert!;
 
     /// <summary>input_ids [B, T] int64, attention_mask [B, T] → logits [B, T, numLabels].</summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var hidden = Encoder.Encode(inputIds, attentionMask);                       // [B, T, H]
-        return classifier.call(dropout.call(hidden)).MoveToOuterDisposeScope(); // [B, T, labels]
+        var hidden = distilbert?.call(inputIds, attentionMask) ?? bert!.call(inputIds, attentionMask); // [B, T, H]
+        return Classify(hidden).MoveToOuterDisposeScope();                                              // [B, T, labels]
     }
+
+    /// <summary>The head alone: last hidden state [B, T, H] → dropout → classifier → logits [B, T, numLabels].</summary>
+    public Tensor Classify(Tensor hidden) => classifier.call(dropout.call(hidden));
 
     /// <summary>Logits plus every hidden state (embeddings output, then each layer), for parity tests.</summary>
     public Tensor ForwardWithHiddenStates(Tensor inputIds, Tensor attentionMask, IList<Tensor> hiddenStates)
@@ -55,7 +60,7 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
         var layers = new List<Tensor>();
         var hidden = Encoder.Encode(inputIds, attentionMask, layers);
         foreach (var state in layers) hiddenStates.Add(state.MoveToOuterDisposeScope());
-        return classifier.call(dropout.call(hidden)).MoveToOuterDisposeScope();
+        return Classify(hidden).MoveToOuterDisposeScope();
     }
 
     /// <summary><c>emb</c>, then <c>0</c>..<c>L-1</c>: the units a freeze plan names. The classifier is not one of them.</summary>
@@ -80,12 +85,5 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
         using var noGrad = no_grad();
         init.normal_(classifier.weight!, 0.0, Config.InitializerRange);
         init.zeros_(classifier.bias!);
-    }
-
-    protected override void RegisterComponents()
-    {
-        register_module(Encoder.CheckpointPrefix, encoderModule);
-        register_module("dropout", dropout);
-        register_module("classifier", classifier);
     }
 }
