@@ -206,6 +206,10 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>, IEncoder
         return hiddenStates is null ? hidden.MoveToOuterDisposeScope() : hidden;
     }
 
+    public Tensor Embed(Tensor inputIds) => embeddings.call(inputIds);
+
+    public IReadOnlyList<Module<Tensor, Tensor, Tensor>> Layers => [.. encoder.Layers];
+
     public IReadOnlyList<Parameter> EmbeddingParameters() => embeddings.parameters().ToList();
 
     public IReadOnlyList<Parameter> LayerParameters(int index) => encoder.Layers[index].parameters().ToList();

@@ -171,6 +171,10 @@ public sealed class DistilBertModel : Module<Tensor, Tensor, Tensor>, IEncoder
         return hiddenStates is null ? hidden.MoveToOuterDisposeScope() : hidden;
     }
 
+    public Tensor Embed(Tensor inputIds) => embeddings.call(inputIds);
+
+    public IReadOnlyList<Module<Tensor, Tensor, Tensor>> Layers => [.. transformer.Layers];
+
     public IReadOnlyList<Parameter> EmbeddingParameters() => embeddings.parameters().ToList();
 
     public IReadOnlyList<Parameter> LayerParameters(int index) => transformer.Layers[index].parameters().ToList();

@@ -22,6 +22,16 @@ public interface IEncoder
     /// </summary>
     Tensor Encode(Tensor inputIds, Tensor attentionMask, IList<Tensor>? hiddenStates = null);
 
+    /// <summary>The embeddings module on input_ids [B, T] int64 → [B, T, H] (what <see cref="Encode"/> starts from).</summary>
+    Tensor Embed(Tensor inputIds);
+
+    /// <summary>
+    /// The transformer layers in order, each (hidden [B, T, H], mask from
+    /// <see cref="AttentionMasks.ForScaledDotProduct"/>) → hidden [B, T, H]: what <see cref="Encode"/> runs after
+    /// <see cref="Embed"/>, for callers that run part of the stack (the cached prefix).
+    /// </summary>
+    IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> Layers { get; }
+
     /// <summary>Every embedding parameter, the embedding LayerNorm included.</summary>
     IReadOnlyList<Parameter> EmbeddingParameters();
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Tokenization;
 using TorchSharp;
@@ -20,29 +19,24 @@ public sealed class PrefixCache : IDisposable
     private readonly long[] _offsets;         // window w starts at row _offsets[w]
     private readonly int[] _lengths;
     private readonly IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> _rest;
-    private readonly nn.Module<Tensor, Tensor> _dropout;
-    private readonly nn.Module<Tensor, Tensor> _classifier;
+    private readonly TokenClassifier _model;
     private readonly long _hidden;
     private readonly Dictionary<IReadOnlyList<int>, Tensor> _prepared = new(ReferenceEqualityComparer.Instance);
 
     private PrefixCache(Tensor states, long[] offsets, int[] lengths, int cachedLayers, IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> rest,
-        nn.Module<Tensor, Tensor> dropout, nn.Module<Tensor, Tensor> classifier, long hidden)
+        TokenClassifier model, long hidden)
     {
         _states = states;
         _offsets = offsets;
         _lengths = lengths;
         CachedLayers = cachedLayers;
         _rest = rest;
-        _dropout = dropout;
-        _classifier = classifier;
+        _model = model;
         _hidden = hidden;
     }
 
     /// <summary>Encoder layers whose output is cached (the embeddings are always part of the prefix).</summary>
     public int CachedLayers { get; }
-
-    /// <summary>Bytes held by the cached states.</summary>
-    public long Bytes => _states.numel() * _states.element_size();
 
     /// <summary>
     /// The frozen prefix of <paramref name="model"/>: the number of encoder layers k+1 such that the embeddings and
@@ -68,7 +62,7 @@ public sealed class PrefixCache : IDisposable
         ArgumentNullException.ThrowIfNull(windows);
         var cachedLayers = FrozenPrefixLayers(model);
         if (cachedLayers < 0) return null;
-        var (embeddings, layers, dropout, classifier) = Parts(model);
+        var layers = model.Encoder.Layers;
         var device = model.ClassifierParameters()[0].device;
         var hidden = model.Config.HiddenSize;
         var lengths = windows.Select(w => w.Length).ToArray();
@@ -90,8 +84,8 @@ public sealed class PrefixCache : IDisposable
                 using var scope = NewDisposeScope();
                 var padded = PaddedBatch.Of(windows, batch, padId);
                 var (ids, mask, _) = padded.ToDevice(device);
-                var sdpaMask = mask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
-                var state = embeddings.call(ids);
+                var sdpaMask = AttentionMasks.ForScaledDotProduct(mask);
+                var state = model.Encoder.Embed(ids);
                 for (var layer = 0; layer < cachedLayers; layer++) state = layers[layer].call(state, sdpaMask);
                 // Real positions only, row-major, into each window's rows of the flat buffer.
                 var rows = tensor(RowIndex(batch, lengths, offsets, padded.Length, total), device: device);
@@ -103,7 +97,7 @@ public sealed class PrefixCache : IDisposable
         {
             model.train(wasTraining);
         }
-        return new PrefixCache(states, offsets, lengths, cachedLayers, layers.Skip(cachedLayers).ToArray(), dropout, classifier, hidden);
+        return new PrefixCache(states, offsets, lengths, cachedLayers, layers.Skip(cachedLayers).ToArray(), model, hidden);
     }
 
     /// <summary>
@@ -121,9 +115,9 @@ public sealed class PrefixCache : IDisposable
             ? ready
             : tensor(RowIndex(batch, _lengths, _offsets, (int)length, _states.shape[0] - 1), device: _states.device);
         var state = _states.index_select(0, rows).view(batch.Count, length, _hidden);
-        var sdpaMask = attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
+        var sdpaMask = AttentionMasks.ForScaledDotProduct(attentionMask);
         foreach (var layer in _rest) state = layer.call(state, sdpaMask);
-        return _classifier.call(_dropout.call(state)).MoveToOuterDisposeScope();
+        return _model.Classify(state).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -152,23 +146,6 @@ public sealed class PrefixCache : IDisposable
             for (var t = 0; t < length; t++) rows[b * length + t] = t < lengths[window] ? offsets[window] + t : padRow;
         }
         return rows;
-    }
-
-    /// <summary>The model's embeddings, encoder layers (in order), head dropout and classifier, found by their checkpoint names.</summary>
-    private static (nn.Module<Tensor, Tensor> Embeddings, IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> Layers, nn.Module<Tensor, Tensor> Dropout,
-        nn.Module<Tensor, Tensor> Classifier) Parts(TokenClassifier model)
-    {
-        var prefix = model.Encoder.CheckpointPrefix;
-        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module, StringComparer.Ordinal);
-        T Get<T>(string name) where T : class =>
-            modules.TryGetValue(name, out var module) && module is T typed
-                ? typed
-                : throw new InvalidOperationException($"cached prefix: the model has no module '{name}' of the expected kind");
-        var stack = prefix == "bert" ? "encoder" : "transformer";
-        var layers = Enumerable.Range(0, model.Config.NumLayers)
-            .Select(i => Get<nn.Module<Tensor, Tensor, Tensor>>($"{prefix}.{stack}.layer.{i.ToString(CultureInfo.InvariantCulture)}")).ToArray();
-        return (Get<nn.Module<Tensor, Tensor>>($"{prefix}.embeddings"), layers, Get<nn.Module<Tensor, Tensor>>("dropout"),
-            Get<nn.Module<Tensor, Tensor>>("classifier"));
     }
 
     public void Dispose()
