@@ -24,6 +24,7 @@ public sealed class BenchConfig : ManualConfig
         AddColumnProvider(DefaultColumnProviders.Instance);
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(TrainingColumns.All.ToArray());
+        AddColumn(new TaggingBenchmarks.WordsPerSecondColumn());
         AddColumn(StatisticColumn.Median);
         AddExporter(MarkdownExporter.GitHub, CsvExporter.Default, JsonExporter.Full, ThroughputPlotExporter.Instance);
         WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend));

@@ -30,10 +30,11 @@ internal static class RunCommands
         var cachedPrefix = new Option<bool>("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
         var batchOrder = new Option<string?>("--batch-order") { Description = "random (Hugging Face's default, the profiles') | group-by-length (Hugging Face's LengthGroupedSampler); recorded in the profile and the inputs hash" };
         var treebank = new Option<string?>("--treebank") { Description = "Any Universal Dependencies treebank folder holding exactly one *-ud-train.conllu[.gz], *-ud-dev… and *-ud-test… (else $POSLF_TREEBANK; --data-dir is for UD English EWT)" };
+        var saveModel = new Option<bool>("--save-model") { Description = "Keep each run's fine-tuned tagger as a Hugging Face folder <run>/model (config.json, model.safetensors, vocab.txt, tokenizer_config.json; about 90 MB for minilm), listed with checksums in metrics.json; for poslf tag" };
         var noSummary = new Option<bool>("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
         var wait = new Option<bool>("--wait") { Description = "If another poslf is writing to --out, wait for it to finish instead of failing" };
         var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
-        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, treebank, shard, parallel, tf32, cachedPrefix, batchOrder, noSummary, wait })
+        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, treebank, shard, parallel, tf32, cachedPrefix, batchOrder, saveModel, noSummary, wait })
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
@@ -58,7 +59,8 @@ internal static class RunCommands
             var shardPart = parse.GetValue(shard) is { } shardText ? Usage("--shard", () => SlurmArrayTask.ResolveShardOption(shardText, Environment.GetEnvironmentVariable)) : ((int Index, int Count)?)null;
             if (shardPart is not null && parallelCount > 1) throw new UsageException("a shard cannot itself run in parallel", "--shard, --parallel");
             var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
-                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank));
+                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank),
+                SaveModel: parse.GetValue(saveModel));
             // One writer per results folder, taken before anything slow; also proves --out is a writable folder.
             using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero);
             // The suite's size depends on the model's layer count: resolve it once, then plan.

@@ -12,16 +12,19 @@ public static class ConlluReader
     private static readonly string[] ColumnNames =
         ["ID", "FORM", "LEMMA", "UPOS", "XPOS", "FEATS", "HEAD", "DEPREL", "DEPS", "MISC"];
 
-    public static IEnumerable<ConlluSentence> Read(string path)
+    /// <param name="untagged">Input to be tagged: UPOS and HEAD may be <c>_</c> (such a word gets
+    /// <see cref="ConlluWord.UposId"/> −1); everything else is validated as for gold files.</param>
+    /// <param name="name">The name errors give the file (e.g. <c>&lt;stdin&gt;</c>); the path by default.</param>
+    public static IEnumerable<ConlluSentence> Read(string path, bool untagged = false, string? name = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return ReadIterator(path);
+        return ReadIterator(path, untagged, name ?? path);
     }
 
-    private static IEnumerable<ConlluSentence> ReadIterator(string path)
+    private static IEnumerable<ConlluSentence> ReadIterator(string path, bool untagged, string name)
     {
-        using var source = new ConlluLineSource(path, path);
-        var builder = new SentenceBuilder(path);
+        using var source = new ConlluLineSource(path, name);
+        var builder = new SentenceBuilder(name, untagged);
         int sentences = 0;
         while (source.ReadLine() is { } line)
         {
@@ -43,7 +46,7 @@ public static class ConlluReader
         }
     }
 
-    private sealed class SentenceBuilder(string file)
+    private sealed class SentenceBuilder(string file, bool untagged)
     {
         private readonly List<string> _lines = [];
         private readonly List<ConlluWord> _words = [];
@@ -94,14 +97,18 @@ public static class ConlluReader
             if (!TryParsePositive(idText, out int id)) Fail(lineNumber, $"invalid ID '{idText}': expected a word number, a range like 3-4 or an empty node like 8.1");
             if (id != _lastWord + 1) Fail(lineNumber, $"word ID {id} out of sequence: expected {_lastWord + 1}");
             var upos = cols[3];
-            if (!Upos.TryGetId(upos, out int uposId))
-                Fail(lineNumber, $"unknown UPOS '{upos}' (expected one of the 17 UD tags)");
-            if (!TryParseNonNegative(cols[6], out int head))
-                Fail(lineNumber, $"HEAD '{cols[6]}' of word {id} is not a non-negative integer");
-            if (head == id) Fail(lineNumber, $"word {id} is its own HEAD");
+            int uposId = -1;
+            if (!(untagged && upos == "_") && !Upos.TryGetId(upos, out uposId))
+                Fail(lineNumber, $"unknown UPOS '{upos}' (expected one of the 17 UD tags{(untagged ? " or _" : "")})");
+            if (!(untagged && cols[6] == "_"))
+            {
+                if (!TryParseNonNegative(cols[6], out int head))
+                    Fail(lineNumber, $"HEAD '{cols[6]}' of word {id} is not a non-negative integer");
+                if (head == id) Fail(lineNumber, $"word {id} is its own HEAD");
+                _heads.Add((head, lineNumber));
+            }
             _lastWord = id;
             _lastEmptyNode = 0;
-            _heads.Add((head, lineNumber));
             _wordLineIndexes.Add(_lines.Count);
             _words.Add(new ConlluWord(id, cols[1], upos, uposId, lineNumber));
         }

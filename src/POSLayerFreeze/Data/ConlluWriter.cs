@@ -39,8 +39,14 @@ public static class ConlluWriter
         });
     }
 
-    private static void WriteSentence(TextWriter writer, ConlluSentence sentence, int[] predicted)
+    /// <summary>One sentence as read, with only the UPOS column of each word replaced; ends with its blank line.</summary>
+    public static void WriteSentence(TextWriter writer, ConlluSentence sentence, int[] predicted)
     {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(sentence);
+        ArgumentNullException.ThrowIfNull(predicted);
+        if (predicted.Length != sentence.Words.Count)
+            throw new ArgumentException($"{sentence.Words.Count} words but {predicted.Length} predictions", nameof(predicted));
         int nextWord = 0;
         for (int i = 0; i < sentence.Lines.Count; i++)
         {
@@ -57,6 +63,27 @@ public static class ConlluWriter
                 writer.Write(line);
             }
             writer.Write('\n');
+        }
+        writer.Write('\n');
+    }
+
+    /// <summary>
+    /// A sentence of plain text as CoNLL-U: <c># sent_id</c> and <c># text</c> comments, then one row per word with
+    /// FORM, the predicted UPOS and <c>SpaceAfter=No</c> in MISC where no whitespace followed; other columns <c>_</c>.
+    /// </summary>
+    public static void WriteTextSentence(TextWriter writer, string sentId, string text, IReadOnlyList<(string Word, bool SpaceAfter)> words,
+        int[] predicted)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(words);
+        ArgumentNullException.ThrowIfNull(predicted);
+        if (predicted.Length != words.Count) throw new ArgumentException($"{words.Count} words but {predicted.Length} predictions", nameof(predicted));
+        writer.Write($"# sent_id = {sentId}\n# text = {text.Trim()}\n");
+        for (int i = 0; i < words.Count; i++)
+        {
+            var misc = words[i].SpaceAfter ? "_" : "SpaceAfter=No";
+            writer.Write(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"{i + 1}\t{words[i].Word}\t_\t{Upos.Tags[predicted[i]]}\t_\t_\t_\t_\t_\t{misc}\n"));
         }
         writer.Write('\n');
     }

@@ -21,6 +21,8 @@ public static class RunExecutor
     public const string MetricsFile = "metrics.json";
     public const string PredictionsFile = "test.predictions.conllu";
     public const string SentencesFile = "test.sentences.json";
+    /// <summary>With <see cref="RunSpec.SaveModel"/>: the fine-tuned tagger as a Hugging Face folder.</summary>
+    public const string ModelDirectory = "model";
 
     /// <summary>True when <paramref name="runDirectory"/> holds a finished run of exactly these inputs.</summary>
     public static bool IsFinished(string runDirectory, RunSpec spec)
@@ -29,7 +31,9 @@ public static class RunExecutor
         if (!File.Exists(path)) return false;
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path))?["inputs_hash"]?.GetValue<string>() == spec.InputsHash;
+            var metrics = JsonNode.Parse(File.ReadAllText(path));
+            return metrics?["inputs_hash"]?.GetValue<string>() == spec.InputsHash
+                && (!spec.SaveModel || (metrics["saved_model"] is not null && Directory.Exists(Path.Combine(runDirectory, ModelDirectory))));
         }
         catch (System.Text.Json.JsonException)
         {
@@ -67,6 +71,11 @@ public static class RunExecutor
             ["words"] = new JsonArray(data.Test.WordCounts.Select(n => (JsonNode)n).ToArray()),
             ["correct"] = new JsonArray(perSentenceCorrect.Select(n => (JsonNode)n).ToArray()),
         }) + "\n");
+
+        // Before metrics.json (which marks the run finished), so a finished run's listed model is complete.
+        var savedModel = spec.SaveModel
+            ? TaggerCheckpoint.Save(model, data.Model, data.MaxLength, Path.Combine(runDirectory, ModelDirectory))
+            : null;
 
         var testJson = test.ToJson();
         var devJson = new JsonObject
@@ -108,6 +117,11 @@ public static class RunExecutor
             },
             ["dev"] = devJson,
             ["test"] = testJson,
+            ["saved_model"] = savedModel is null ? null : new JsonObject
+            {
+                ["directory"] = ModelDirectory,
+                ["sha256"] = new JsonObject(savedModel.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+            },
             ["inputs"] = spec.ToJson(),
             ["inputs_hash"] = spec.InputsHash,
             ["provenance"] = Provenance.Current(device),

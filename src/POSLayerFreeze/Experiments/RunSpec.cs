@@ -21,6 +21,10 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// order and weight-decay groups, length-bucketed steps, summed-then-normalised loss.</summary>
     public const int ProtocolRevision = 2;
 
+    /// <summary>Keep the fine-tuned model as a Hugging Face folder (<c>model/</c>). Changes no number, so it is not an
+    /// input: a finished run without the folder is rerun when asked for it (<see cref="RunExecutor.IsFinished"/>).</summary>
+    public bool SaveModel { get; init; }
+
     /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
     public string MicroBatchesName => BucketOverheadTokens is { } overhead
         ? "length-buckets (overhead " + overhead.ToString(CultureInfo.InvariantCulture) + " tokens)"

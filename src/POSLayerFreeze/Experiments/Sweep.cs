@@ -8,7 +8,7 @@ namespace POSLayerFreeze.Experiments;
 
 /// <summary>What to run: configurations × seeds under one profile, model and device.</summary>
 public sealed record SweepRequest(IReadOnlyList<string> Configs, IReadOnlyList<long> Seeds, TrainingProfile Profile, string Model,
-    string Device, bool Tf32, string OutDir, string? DataDir, bool CachedPrefix = false, bool? Bucketed = null, string? TreebankDir = null)
+    string Device, bool Tf32, string OutDir, string? DataDir, bool CachedPrefix = false, bool? Bucketed = null, string? TreebankDir = null, bool SaveModel = false)
 {
     /// <summary>The treebank of this request (see <see cref="DatasetLocator.LocateTreebank"/>).</summary>
     public Treebank LocateTreebank() => DatasetLocator.LocateTreebank(TreebankDir, DataDir);
@@ -47,7 +47,7 @@ public static class Sweep
         int? overhead = bucketed ? MicroBatches.DefaultOverheadTokens : null;
         var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
         var specs = configs.SelectMany(c => request.Seeds.Distinct().Select(s =>
-            new RunSpec(c, s, request.Profile, model.Name, identity, device, request.Tf32, request.CachedPrefix, overhead) { Dataset = dataset })).ToArray();
+            new RunSpec(c, s, request.Profile, model.Name, identity, device, request.Tf32, request.CachedPrefix, overhead) { Dataset = dataset, SaveModel = request.SaveModel })).ToArray();
         return specs;
     }
 

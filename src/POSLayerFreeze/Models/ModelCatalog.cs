@@ -69,7 +69,23 @@ public static class ModelCatalog
     }
 
     /// <summary>
-    /// A token classifier with the pretrained encoder loaded strictly and a fresh head (N(0, 0.02), zero bias) drawn
+    /// True when the checkpoint carries a head for exactly these labels: <c>classifier.weight</c> [numLabels, hidden]
+    /// and a config.json whose id2label is the 17 UD tags in order (a tagger saved by <c>poslf run --save-model</c>).
+    /// A head trained for another label set (LABEL_0…, NER tags) is never inherited.
+    /// </summary>
+    public static bool HasOwnHead(ModelSource source, IReadOnlyDictionary<string, SafetensorsEntry> tensors, int numLabels)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(tensors);
+        return numLabels == Data.Upos.Count
+            && tensors.TryGetValue("classifier.weight", out var head)
+            && head.Shape.SequenceEqual([numLabels, (long)source.Config.HiddenSize])
+            && TaggerCheckpoint.Labels(source.ConfigPath) is { } labels && labels.SequenceEqual(Data.Upos.Tags);
+    }
+
+    /// <summary>
+    /// A token classifier with the pretrained encoder loaded strictly and, unless the checkpoint has its own head for
+    /// these labels (<see cref="HasOwnHead"/>: a saved tagger), a fresh head (N(0, 0.02), zero bias) drawn
     /// from torch's default generator: seed it with <c>torch.manual_seed</c> before calling. Moved to
     /// <paramref name="device"/> last (build the optimizer afterwards: moving replaces parameters).
     /// </summary>
@@ -79,8 +95,10 @@ public static class ModelCatalog
         var model = new TokenClassifier(source.Config, numLabels);
         try
         {
+            // Drawn even when a saved head replaces it, so the generator is in the same state either way.
             model.InitializeClassifier();
-            CheckpointLoader.Load(model, Safetensors.Read(source.WeightsPath), loadClassifier: false, source.WeightsPath);
+            var tensors = Safetensors.Read(source.WeightsPath);
+            CheckpointLoader.Load(model, tensors, loadClassifier: HasOwnHead(source, tensors, numLabels), source.WeightsPath);
             if (device is not null && device.type != DeviceType.CPU) model.to(device);
             return model;
         }

@@ -87,6 +87,47 @@ internal static class BertPreTokenizer
         return parts;
     }
 
+    /// <summary>
+    /// Splits a line of raw text into words the way Hugging Face's BertPreTokenizer splits it (whitespace, then every
+    /// punctuation character and CJK ideograph on its own; clean_text's control characters dropped) but keeping each
+    /// word's original spelling: tagging plain text writes these as CoNLL-U FORMs. <c>SpaceAfter</c> is false when
+    /// the next word follows without whitespace (CoNLL-U <c>SpaceAfter=No</c>). Punctuation is classified on the raw
+    /// characters, not after accent stripping (HF normalizes first; no character of the accent table is punctuation).
+    /// </summary>
+    public static List<(string Word, bool SpaceAfter)> SplitWords(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var words = new List<(string Word, bool SpaceAfter)>();
+        var current = new StringBuilder();
+        void Flush()
+        {
+            if (current.Length == 0) return;
+            words.Add((current.ToString(), false));
+            current.Clear();
+        }
+        foreach (var rune in text.EnumerateRunes())
+        {
+            if (rune.Value == 0 || rune.Value == 0xFFFD || IsControl(rune)) continue;
+            if (IsWhitespace(rune))
+            {
+                Flush();
+                if (words.Count > 0) words[^1] = (words[^1].Word, true);
+                continue;
+            }
+            if (IsPunctuation(rune) || IsChinese(rune.Value))
+            {
+                Flush();
+                words.Add((rune.ToString(), false));
+                continue;
+            }
+            current.Append(rune.ToString());
+        }
+        Flush();
+        // The last word of a line is followed by the line break: SpaceAfter stays unmarked there, as in UD treebanks.
+        if (words.Count > 0) words[^1] = (words[^1].Word, true);
+        return words;
+    }
+
     private static string Normalize(Rune rune, bool lowercase, bool stripAccents, StringBuilder scratch)
     {
         if (!lowercase && !stripAccents) return rune.ToString();

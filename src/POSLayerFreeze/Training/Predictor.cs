@@ -12,8 +12,9 @@ public static class Predictor
 {
     /// <param name="windows">Each sentence's windows (a short sentence has one).</param>
     /// <param name="wordCounts">Words per sentence.</param>
+    /// <param name="progress">Called before each batch with (batches done, batches in all).</param>
     public static int[][] Predict(TokenClassifier model, IReadOnlyList<SentenceWindow[]> windows, IReadOnlyList<int> wordCounts,
-        int batchSize, int padId)
+        int batchSize, int padId, Action<int, int>? progress = null)
     {
         var device = model.ClassifierParameters()[0].device;
         var flat = new List<(int Sentence, SentenceWindow Window)>();
@@ -26,8 +27,11 @@ public static class Predictor
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in BatchSampler.LongestFirst(flatWindows.Select(w => w.Length).ToArray(), batchSize))
+            var batches = BatchSampler.LongestFirst(flatWindows.Select(w => w.Length).ToArray(), batchSize);
+            var done = 0;
+            foreach (var batch in batches)
             {
+                progress?.Invoke(done++, batches.Length);
                 using var scope = NewDisposeScope();
                 var padded = PaddedBatch.Of(flatWindows, batch, padId);
                 var (ids, mask, _) = padded.ToDevice(device);

@@ -75,7 +75,7 @@ internal static class TinyWorld
     }
 
     /// <summary>128 entries: specials, letters and their ## continuations, digits, punctuation, frequent words.</summary>
-    private static List<string> Vocabulary()
+    internal static List<string> Vocabulary()
     {
         var vocab = new List<string> { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" };
         var letters = Enumerable.Range('a', 26).Select(c => ((char)c).ToString()).ToArray();
