@@ -15,8 +15,12 @@ public class TaggingTests : TinyTorchFixture
     {
         var dir = TinyWorld.TempDir("save-model");
         var model = TinyWorld.Model;
-        var spec = new RunSpec("baseline", 42, TinyWorld.Profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false) { SaveModel = true };
-        var data = ExperimentData.Load(model, TinyWorld.Profile, new EwtDataset(TinyWorld.DataDir));
+        var data = ExperimentData.Load(model, TinyWorld.Profile, Treebank.FromFolder(TinyWorld.DataDir, "test"));
+        var spec = new RunSpec("baseline", 42, TinyWorld.Profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false)
+        {
+            SaveModel = true,
+            Dataset = data.Treebank.Identity,
+        };
         var runDir = Path.Combine(dir, spec.RelativeDirectory);
         var metrics = RunExecutor.Execute(spec, data, runDir);
         Assert.That(RunExecutor.IsFinished(runDir, spec), Is.True);
@@ -33,7 +37,10 @@ public class TaggingTests : TinyTorchFixture
         Assert.That(listed.Select(kv => kv.Key), Is.EquivalentTo(new[] { "config.json", "model.safetensors", "tokenizer_config.json", "vocab.txt" }));
         Assert.That(TinyWorld.TempFiles(runDir), Is.Empty);
         var model = TinyWorld.Model;
-        var spec = new RunSpec("baseline", 42, TinyWorld.Profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false);
+        var spec = new RunSpec("baseline", 42, TinyWorld.Profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false)
+        {
+            Dataset = Treebank.FromFolder(TinyWorld.DataDir, "test").Identity,
+        };
         Assert.That(spec with { SaveModel = true }, Has.Property(nameof(RunSpec.InputsHash)).EqualTo(spec.InputsHash), "saving changes no number: not an input");
         var copy = TinyWorld.TempDir("no-model");
         File.Copy(Path.Combine(runDir, RunExecutor.MetricsFile), Path.Combine(copy, RunExecutor.MetricsFile));
@@ -114,7 +121,7 @@ public class TaggingTests : TinyTorchFixture
         var texts = ConlluReader.Read(dev).Select(s => s.Comments.First(c => c.StartsWith("# text = ", StringComparison.Ordinal))[9..]).ToArray();
         Assert.That(texts, Has.Length.GreaterThan(2000));
         foreach (var t in texts)
-            Assert.That(BertPreTokenizer.SplitWords(t).Select(w => w.Word), Is.EqualTo(BertPreTokenizer.Split(t, lowercase: false)), t);
+            Assert.That(BertPreTokenizer.SplitWords(t).Select(w => w.Word), Is.EqualTo(BertPreTokenizer.Split(t, lowercase: false, stripAccents: false, chineseChars: true).Select(p => p.Text)), t);
         Assert.That(BertPreTokenizer.SplitWords("Café\u200B 北京 x\u0007y").Select(w => w.Word), Is.EqualTo(new[] { "Café", "北", "京", "xy" }),
             "accents kept, CJK ideographs alone, format/control characters dropped");
     }

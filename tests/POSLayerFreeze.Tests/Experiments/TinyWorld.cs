@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
+using POSLayerFreeze.Data;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
@@ -26,6 +27,9 @@ internal static class TinyWorld
     public static string DataDir => Path.Combine(Root.Value, "data");
 
     public static ModelSource Model => ModelCatalog.Resolve(ModelDir);
+
+    /// <summary>The identity (name and split checksums) of <see cref="DataDir"/>, for specs that need one.</summary>
+    public static DatasetIdentity Dataset => Treebank.FromFolder(DataDir, "test").Identity;
 
     /// <summary>The smoke code path at test scale: a few steps of 8 windows, lr high enough that every weight moves.</summary>
     public static TrainingProfile Profile { get; } = TrainingProfile.Smoke with

@@ -81,7 +81,7 @@ public class TaggerCheckpointTests : TinyTorchFixture
             Assert.That(Values(parameter), Is.EqualTo(before[name]), name);
 
         // Tagging: same windows, same batches, same tags; and CreateClassifier keeps the saved head (our labels).
-        var data = ExperimentData.Load(source, TinyWorld.Profile with { MaxLength = 16 }, new EwtDataset(TinyWorld.DataDir));
+        var data = ExperimentData.Load(source, TinyWorld.Profile with { MaxLength = 16 }, Treebank.FromFolder(TinyWorld.DataDir, "test"));
         var expectedTags = Predictor.Predict(model, data.Test.Windows, data.Test.WordCounts, 64, data.Tokenizer.PadId);
         Assert.That(Predictor.Predict(loaded.Model, data.Test.Windows, data.Test.WordCounts, 64, data.Tokenizer.PadId), Is.EqualTo(expectedTags));
         TorchRuntime.Seed(99);
