@@ -17,9 +17,24 @@ namespace POSLayerFreeze.Tests.Training.Oracle;
 /// </summary>
 internal static class OracleCases
 {
-    public static readonly IReadOnlyList<string> Models = ["tiny-bert", "tiny-distilbert"];
-
     public static readonly IReadOnlyList<string> Plans = ["baseline", "slpf-1", "clpf-0+1", "all"];
+
+    /// <summary>
+    /// Each case: a folder name, the checkpoint, its plans and how its profile differs. BERT warms up over
+    /// ⌈0.1 · 22⌉ = 3 steps (the ratio rule and the ramp); DistilBERT runs the protocol of record's schedule (no
+    /// warm-up); the clipped case turns on Hugging Face's default clipping (max_grad_norm 1.0; gradient norms here are
+    /// 0.6–5, so most steps clip), which the profiles of record do not use.
+    /// </summary>
+    public static readonly IReadOnlyList<OracleCase> Cases =
+    [
+        new("tiny-bert", "tiny-bert", Plans, WarmupRatio: 0.1, MaxGradNorm: null),
+        new("tiny-distilbert", "tiny-distilbert", Plans, WarmupRatio: 0, MaxGradNorm: null),
+        new("tiny-distilbert-clipped", "tiny-distilbert", ["baseline", "clpf-0+1"], WarmupRatio: 0, MaxGradNorm: 1.0),
+    ];
+
+    public static IEnumerable<string> CaseNames => Cases.Select(c => c.Name);
+
+    public static OracleCase Case(string name) => Cases.Single(c => c.Name == name);
 
     public const long Seed = 42;
 
@@ -34,12 +49,8 @@ internal static class OracleCases
 
     public static string CheckpointDir(string model) => Path.Combine(AppContext.BaseDirectory, "Fixtures", model);
 
-    /// <summary>
-    /// A high learning rate and weight decay 0.01 so that every term of the update shows in 22 steps; BERT warms up
-    /// over ceil(0.1 · 22) = 3 steps (the ratio rule and the warm-up ramp), DistilBERT runs the protocol of record's
-    /// schedule (no warm-up).
-    /// </summary>
-    public static TrainingProfile Profile(string model) => new()
+    /// <summary>A high learning rate and weight decay 0.01 so that every term of the update shows in 22 steps.</summary>
+    public static TrainingProfile Profile(OracleCase c) => new()
     {
         Name = "oracle",
         Version = 1,
@@ -49,7 +60,8 @@ internal static class OracleCases
         WeightDecay = 0.01,
         BatchOrder = BatchOrder.Random,
         WeightDecayExclude = WeightDecayExclusion.BiasAndLayerNorm,
-        WarmupRatio = model == "tiny-bert" ? 0.1 : 0,
+        WarmupRatio = c.WarmupRatio,
+        MaxGradNorm = c.MaxGradNorm,
         DefaultSeeds = [Seed],
     };
 
@@ -125,14 +137,15 @@ internal static class OracleCases
             .ToList();
     }
 
-    public static JsonObject CaseJson(string model, TokenClassifier classifier) => new()
+    public static JsonObject CaseJson(OracleCase c, TokenClassifier classifier) => new()
     {
-        ["model"] = model,
+        ["case"] = c.Name,
+        ["model"] = c.Model,
         ["seed"] = Seed,
         ["num_labels"] = Upos.Tags.Count,
-        ["config"] = ConfigWithoutDropout(model),
-        ["profile"] = Profile(model).ToJson(),
-        ["plans"] = new JsonArray(Plans.Select(p => (JsonNode)p).ToArray()),
+        ["config"] = ConfigWithoutDropout(c.Model),
+        ["profile"] = Profile(c).ToJson(),
+        ["plans"] = new JsonArray(c.Plans.Select(p => (JsonNode)p).ToArray()),
         ["parameters"] = new JsonArray(classifier.named_parameters().Select(p => (JsonNode)p.name).ToArray()),
     };
 
@@ -159,19 +172,25 @@ internal static class OracleCases
     public static IEnumerable<SafetensorsEntry> Weights(TokenClassifier classifier) => classifier.named_parameters()
         .Select(p => new SafetensorsEntry(p.name, "F32", p.parameter.shape, p.parameter.detach().cpu().data<float>().ToArray()));
 
-    /// <summary>Writes the oracle's inputs for every model: case.json, batches.json, init.safetensors.</summary>
+    /// <summary>Writes the oracle's inputs for every case: case.json, batches.json, init.safetensors.</summary>
     public static void Export(string root)
     {
-        foreach (var model in Models)
+        foreach (var c in Cases)
         {
-            var dir = Path.Combine(root, model);
+            var dir = Path.Combine(root, c.Name);
             Directory.CreateDirectory(dir);
-            using var classifier = CreateModel(model);
+            using var classifier = CreateModel(c.Model);
             var windows = Windows(classifier.Config.VocabSize);
-            AtomicFile.WriteAllText(Path.Combine(dir, "case.json"), Invariant.ToJson(CaseJson(model, classifier)) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(dir, "case.json"), Invariant.ToJson(CaseJson(c, classifier)) + "\n");
             AtomicFile.WriteAllText(Path.Combine(dir, "batches.json"),
-                Invariant.ToJson(BatchesJson(windows, Profile(model), classifier.Config.PadTokenId)) + "\n");
+                Invariant.ToJson(BatchesJson(windows, Profile(c), classifier.Config.PadTokenId)) + "\n");
             Safetensors.Write(Path.Combine(dir, "init.safetensors"), Weights(classifier));
         }
     }
+}
+
+/// <summary>One oracle case: fixture folder <paramref name="Name"/>, checkpoint <paramref name="Model"/>, its plans and profile knobs.</summary>
+internal sealed record OracleCase(string Name, string Model, IReadOnlyList<string> Plans, double WarmupRatio, double? MaxGradNorm)
+{
+    public override string ToString() => Name;
 }

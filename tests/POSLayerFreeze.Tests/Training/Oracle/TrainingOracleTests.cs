@@ -11,7 +11,8 @@ namespace POSLayerFreeze.Tests.Training.Oracle;
 /// Our training loop against an independent PyTorch implementation of the same protocol (eng/oracle): same initial
 /// weights, same batches, dropout off, 22 AdamW steps. The oracle's outputs are committed fixtures, so this runs
 /// without PyTorch. What it proves: per-step loss, learning rate and gradient norm, and every final weight, equal
-/// the oracle's within 1e-5 for four freeze plans on both tiny families, bucketed and not; frozen weights never move.
+/// the oracle's within 1e-5 for four freeze plans on both tiny families (and with gradient clipping on DistilBERT),
+/// bucketed and not; frozen weights never move.
 /// </summary>
 [TestFixture]
 public sealed class TrainingOracleTests
@@ -22,27 +23,28 @@ public sealed class TrainingOracleTests
     public const string ExportVariable = "POSLF_ORACLE_EXPORT";
 
     private static IEnumerable<TestCaseData> TrainingCases() =>
-        from model in OracleCases.Models
-        from plan in OracleCases.Plans
+        from c in OracleCases.Cases
+        from plan in c.Plans
         from bucketed in new[] { true, false }
-        select new TestCaseData(model, plan, bucketed).SetArgDisplayNames(model, plan, bucketed ? "bucketed" : "padded");
+        select new TestCaseData(c.Name, plan, bucketed).SetArgDisplayNames(c.Name, plan, bucketed ? "bucketed" : "padded");
 
-    private static string CaseDir(string model) => Path.Combine(OracleCases.FixtureDir, model);
+    private static string CaseDir(string caseName) => Path.Combine(OracleCases.FixtureDir, caseName);
 
     private static JsonObject ReadJson(string path) => JsonNode.Parse(File.ReadAllText(path))!.AsObject();
 
-    [TestCaseSource(typeof(OracleCases), nameof(OracleCases.Models))]
-    public void CommittedInputsAreWhatOurCodeProducesNow(string model)
+    [TestCaseSource(typeof(OracleCases), nameof(OracleCases.CaseNames))]
+    public void CommittedInputsAreWhatOurCodeProducesNow(string caseName)
     {
-        using var classifier = OracleCases.CreateModel(model);
+        var c = OracleCases.Case(caseName);
+        using var classifier = OracleCases.CreateModel(c.Model);
         var windows = OracleCases.Windows(classifier.Config.VocabSize);
-        var profile = OracleCases.Profile(model);
+        var profile = OracleCases.Profile(c);
 
-        var committedCase = ReadJson(Path.Combine(CaseDir(model), "case.json"));
-        Assert.That(JsonNode.DeepEquals(committedCase, OracleCases.CaseJson(model, classifier)),
+        var committedCase = ReadJson(Path.Combine(CaseDir(caseName), "case.json"));
+        Assert.That(JsonNode.DeepEquals(committedCase, OracleCases.CaseJson(c, classifier)),
             "case.json (config, profile, plans, parameter names) differs from what our code says now: run eng/oracle/regenerate.sh");
 
-        var committedBatches = ReadJson(Path.Combine(CaseDir(model), "batches.json"));
+        var committedBatches = ReadJson(Path.Combine(CaseDir(caseName), "batches.json"));
         var steps = committedBatches["steps"]!.AsArray();
         Assert.That(JsonNode.DeepEquals(committedBatches, OracleCases.BatchesJson(windows, profile, classifier.Config.PadTokenId)),
             "batches.json differs from the batches our sampler cuts now: run eng/oracle/regenerate.sh");
@@ -54,7 +56,7 @@ public sealed class TrainingOracleTests
         var split = OracleCases.Steps(windows, profile).Count(s => MicroBatches.Split(s.Windows, lengths, MicroBatches.DefaultOverheadTokens).Length > 1);
         Assert.That(split, Is.GreaterThanOrEqualTo(steps.Count / 3), "the bucketed runs must really run many steps as several buckets");
 
-        var init = Safetensors.Read(Path.Combine(CaseDir(model), "init.safetensors"));
+        var init = Safetensors.Read(Path.Combine(CaseDir(caseName), "init.safetensors"));
         var ours = OracleCases.Weights(classifier).ToList();
         Assert.That(init.Keys.Order(StringComparer.Ordinal), Is.EqualTo(ours.Select(e => e.Name).Order(StringComparer.Ordinal)));
         foreach (var entry in ours)
@@ -65,10 +67,10 @@ public sealed class TrainingOracleTests
     }
 
     [TestCaseSource(nameof(TrainingCases))]
-    public void TrainingMatchesThePyTorchOracle(string model, string planName, bool bucketed)
+    public void TrainingMatchesThePyTorchOracle(string caseName, string planName, bool bucketed)
     {
-        var diff = TrainAndCompare(model, planName, OracleCases.Profile(model), bucketed);
-        TestContext.Out.WriteLine($"{model} {planName} {(bucketed ? "bucketed" : "padded")}: {diff}");
+        var diff = TrainAndCompare(caseName, planName, OracleCases.Profile(OracleCases.Case(caseName)), bucketed);
+        TestContext.Out.WriteLine($"{caseName} {planName} {(bucketed ? "bucketed" : "padded")}: {diff}");
         Assert.Multiple(() =>
         {
             Assert.That(diff.FrozenMoved, Is.Empty, "frozen parameters must stay bit-identical to the initial weights");
@@ -86,10 +88,24 @@ public sealed class TrainingOracleTests
     [Test]
     public void AWrongWeightDecayRuleIsCaught()
     {
-        var wrong = OracleCases.Profile("tiny-bert") with { WeightDecayExclude = WeightDecayExclusion.None };
+        var wrong = OracleCases.Profile(OracleCases.Case("tiny-bert")) with { WeightDecayExclude = WeightDecayExclusion.None };
         var diff = TrainAndCompare("tiny-bert", "baseline", wrong, bucketed: false);
         TestContext.Out.WriteLine($"tiny-bert baseline, decay on every parameter: {diff}");
         Assert.That(diff.Weights, Is.GreaterThan(10 * Tolerance), "a different decay rule must not pass as the oracle's");
+    }
+
+    /// <summary>The clipped case tests clipping only if clipping changed the run: most steps exceed the norm, and the
+    /// oracle's weights with and without it differ far beyond the tolerance.</summary>
+    [Test]
+    public void TheClippedCaseReallyClips()
+    {
+        var clipped = OracleCases.Case("tiny-distilbert-clipped");
+        var steps = ReadJson(Path.Combine(CaseDir(clipped.Name), "baseline", "oracle.json"))["steps"]!.AsArray();
+        Assert.That(steps.Count(s => s!["grad_norm"]!.GetValue<double>() > clipped.MaxGradNorm), Is.GreaterThan(steps.Count / 2));
+        var with = Safetensors.Read(Path.Combine(CaseDir(clipped.Name), "baseline", "final.safetensors"));
+        var without = Safetensors.Read(Path.Combine(CaseDir(clipped.Model), "baseline", "final.safetensors"));
+        var diff = with.Max(kv => kv.Value.Data.Zip(without[kv.Key].Data, (a, b) => Math.Abs((double)a - b)).Max());
+        Assert.That(diff, Is.GreaterThan(10 * Tolerance));
     }
 
     private sealed record Differences(double Loss, double LearningRate, double GradNorm, double Weights, string WorstWeight,
@@ -99,15 +115,15 @@ public sealed class TrainingOracleTests
             $"max |Δ| loss {Loss:E2}, lr {LearningRate:E2}, grad norm {GradNorm:E2}, weights {Weights:E2} ({WorstWeight})");
     }
 
-    private static Differences TrainAndCompare(string model, string planName, TrainingProfile profile, bool bucketed)
+    private static Differences TrainAndCompare(string caseName, string planName, TrainingProfile profile, bool bucketed)
     {
-        var caseDir = CaseDir(model);
+        var caseDir = CaseDir(caseName);
         var oracle = ReadJson(Path.Combine(caseDir, planName, "oracle.json"));
         var oracleSteps = oracle["steps"]!.AsArray();
         var finalWeights = Safetensors.Read(Path.Combine(caseDir, planName, "final.safetensors"));
         var initWeights = Safetensors.Read(Path.Combine(caseDir, "init.safetensors"));
 
-        using var classifier = OracleCases.CreateModel(model);
+        using var classifier = OracleCases.CreateModel(OracleCases.Case(caseName).Model);
         var windows = OracleCases.Windows(classifier.Config.VocabSize);
         var plan = FreezePlan.Parse(planName, classifier.Config.NumLayers);
         var trainable = plan.Apply(classifier);
