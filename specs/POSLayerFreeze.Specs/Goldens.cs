@@ -1,6 +1,5 @@
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Golden;
-using Provenance = POSLayerFreeze.Golden.Provenance;
 
 namespace POSLayerFreeze.Specs;
 

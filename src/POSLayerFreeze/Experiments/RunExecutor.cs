@@ -124,7 +124,7 @@ public static class RunExecutor
             },
             ["inputs"] = spec.ToJson(),
             ["inputs_hash"] = spec.InputsHash,
-            ["provenance"] = Provenance.Current(device),
+            ["provenance"] = RunProvenance.Current(device),
         };
         AtomicFile.WriteAllText(Path.Combine(runDirectory, MetricsFile), Invariant.ToJson(metrics) + "\n");
         return metrics;
@@ -132,7 +132,7 @@ public static class RunExecutor
 }
 
 /// <summary>Where and with what a result was produced: never part of the inputs hash; the fingerprint picks a golden's comparison rule.</summary>
-public static class Provenance
+public static class RunProvenance
 {
     public static JsonObject Current(Device device) => new()
     {

@@ -214,13 +214,13 @@ public sealed class GoldenStore
     private static List<string> Changes(Snapshot verified, Snapshot received)
     {
         var changes = new List<string>();
-        void Provenance(string what, string v, string r)
+        void CompareProvenance(string what, string v, string r)
         {
             if (v != r) changes.Add($"{what}: {v} → {r}");
         }
-        Provenance("profile version", verified.Provenance.ProfileVersion, received.Provenance.ProfileVersion);
-        Provenance("model", verified.Provenance.Model, received.Provenance.Model);
-        Provenance("fingerprint", verified.Provenance.Fingerprint?.Describe() ?? "none", received.Provenance.Fingerprint?.Describe() ?? "none");
+        CompareProvenance("profile version", verified.Provenance.ProfileVersion, received.Provenance.ProfileVersion);
+        CompareProvenance("model", verified.Provenance.Model, received.Provenance.Model);
+        CompareProvenance("fingerprint", verified.Provenance.Fingerprint?.Describe() ?? "none", received.Provenance.Fingerprint?.Describe() ?? "none");
         foreach (var name in verified.Metrics.Keys.Union(received.Metrics.Keys).Order(StringComparer.Ordinal))
         {
             var v = verified.Metrics.GetValueOrDefault(name);
