@@ -1,5 +1,3 @@
-using System.IO.Compression;
-using System.Text;
 using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Data;
@@ -30,13 +28,10 @@ public static class ConlluWriter
             }
         }
 
-        bool gzip = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
-        AtomicFile.Write(path, stream =>
+        AtomicFile.WriteText(path, writer =>
         {
-            using var compressed = gzip ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true) : null;
-            using var writer = new StreamWriter(compressed ?? stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
             for (int s = 0; s < gold.Count; s++) WriteSentence(writer, gold[s], predictedTagIdsPerSentence[s]);
-        });
+        }, gzip: path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary>One sentence as read, with only the UPOS column of each word replaced; ends with its blank line.</summary>

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text;
 
 namespace POSLayerFreeze.Runtime;
@@ -46,11 +47,15 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>Writes through a <see cref="TextWriter"/> (UTF-8, LF line endings), atomically.</summary>
-    public static void WriteText(string path, Action<TextWriter> writeContent) =>
+    /// <summary>
+    /// Writes through a <see cref="TextWriter"/> (UTF-8 without BOM, LF line endings), atomically; gzip-compressed
+    /// when <paramref name="gzip"/> is set.
+    /// </summary>
+    public static void WriteText(string path, Action<TextWriter> writeContent, bool gzip = false) =>
         Write(path, stream =>
         {
-            using var writer = new StreamWriter(stream, Utf8NoBom, 1 << 16, leaveOpen: true) { NewLine = "\n" };
+            using var compressed = gzip ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true) : null;
+            using var writer = new StreamWriter(compressed ?? stream, Utf8NoBom, 1 << 16, leaveOpen: true) { NewLine = "\n" };
             writeContent(writer);
         });
 }

@@ -25,9 +25,6 @@ public static class Invariant
 
     public static string Format(long value) => value.ToString(Culture);
 
-    /// <summary>Parses a number written by <see cref="Format(double, string)"/>, whatever the current culture.</summary>
-    public static double ParseDouble(string text) => double.Parse(text, NumberStyles.Float, Culture);
-
     /// <summary>Serializes a JSON node with keys sorted ordinally at every level.</summary>
     public static string ToJson(JsonNode? node) => Sorted(node)?.ToJsonString(Json) ?? "null";
 
