@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using POSLayerFreeze.Data;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tokenization;
 using POSLayerFreeze.Training;
 

@@ -1,4 +1,5 @@
 using POSLayerFreeze.Data;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tokenization;
 using POSLayerFreeze.Training;
 

@@ -1,3 +1,4 @@
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tokenization;
 
 namespace POSLayerFreeze.Training;

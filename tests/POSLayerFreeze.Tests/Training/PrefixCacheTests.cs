@@ -1,5 +1,6 @@
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tokenization;
 using POSLayerFreeze.Training;
 using TorchSharp;

@@ -1,6 +1,7 @@
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tests.Models;
 using POSLayerFreeze.Tokenization;
 using POSLayerFreeze.Training;

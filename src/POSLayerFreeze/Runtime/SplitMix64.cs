@@ -1,4 +1,4 @@
-namespace POSLayerFreeze.Tokenization;
+namespace POSLayerFreeze.Runtime;
 
 /// <summary>
 /// Steele, Lea and Flood's SplitMix64: a tiny generator whose output is fixed by its definition, so data order for a

@@ -1,7 +1,8 @@
 using POSLayerFreeze.Data;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tokenization;
 
-namespace POSLayerFreeze.Tests.Tokenization;
+namespace POSLayerFreeze.Tests.Runtime;
 
 [TestFixture]
 public class SplitMix64Tests
