@@ -14,7 +14,7 @@ internal sealed class ConlluLineSource : IDisposable
     private readonly string _name;
     private readonly Stream _file;
     private readonly Stream _content;
-    private readonly Crc32? _crc;
+    private readonly System.IO.Hashing.Crc32? _crc;
     private readonly uint _expectedCrc;
     private readonly uint _expectedSize;
     private byte[] _buffer = new byte[1 << 16];
@@ -41,7 +41,7 @@ internal sealed class ConlluLineSource : IDisposable
                 _file.Seek(0, SeekOrigin.Begin);
                 _expectedCrc = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
                 _expectedSize = BinaryPrimitives.ReadUInt32LittleEndian(trailer[4..]);
-                _crc = new Crc32();
+                _crc = new System.IO.Hashing.Crc32();
                 _content = new GZipStream(_file, CompressionMode.Decompress, leaveOpen: true);
             }
             else
@@ -123,10 +123,11 @@ internal sealed class ConlluLineSource : IDisposable
     private void CheckGzipTrailer()
     {
         if (_crc is null) return;
-        if ((uint)_crc.Length != _expectedSize || _crc.Value != _expectedCrc)
+        // The gzip trailer holds CRC-32 (IEEE) and the size mod 2^32 of the decompressed bytes (BytesRead).
+        if ((uint)BytesRead != _expectedSize || _crc.GetCurrentHashAsUInt32() != _expectedCrc)
         {
             throw new ConlluFormatException(_name, LineNumber + 1,
-                $"gzip stream is truncated or corrupt: decompressed {_crc.Length} bytes do not match the gzip trailer");
+                $"gzip stream is truncated or corrupt: decompressed {BytesRead} bytes do not match the gzip trailer");
         }
     }
 
