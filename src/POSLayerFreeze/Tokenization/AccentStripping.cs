@@ -8,6 +8,10 @@ namespace POSLayerFreeze.Tokenization;
 /// InvariantGlobalization .NET's <see cref="string.Normalize(NormalizationForm)"/> does not decompose, so the
 /// per-code-point result of that operation comes from a generated table (see generate_accent_table.py) and
 /// Hangul syllables are decomposed with the Unicode algorithm.
+/// <para>Why not <c>Normalize(FormD)</c>: InvariantGlobalization stays on (with ICU, tokenization would depend on
+/// the host's ICU version), and there Normalize returns non-ASCII text unchanged (seen: "café" keeps U+00E9), so
+/// accents would survive: 2 of the 2,001 EWT dev sentences (à, é) would lose parity with Hugging Face, and 5 train
+/// sentences (á, ã, ç, é) would be tokenized differently.</para>
 /// </summary>
 internal static partial class AccentStripping
 {
