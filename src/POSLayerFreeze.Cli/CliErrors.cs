@@ -93,7 +93,7 @@ internal static partial class CliErrors
     /// <summary>Exceptions the harness throws on purpose, with a message meant for the user.</summary>
     private static bool IsKnown(Exception e) => e is IOException or InvalidDataException or UnauthorizedAccessException or FormatException or JsonException
         or ArgumentException or InvalidOperationException or CheckpointFormatException or CheckpointMismatchException
-        or HttpRequestException or TrainingDivergedException;
+        or HttpRequestException or NonFiniteLossException;
 
     // "PATH: problem", "PATH:LINE: problem" (a path holds a '/') or "--option 'value': problem".
     [GeneratedRegex(@"^(?<where>(?:[^\s:]*/[^\s:]*(?::\d+)?)|(?:--[a-z0-9-]+(?: '[^']*')?)): (?<what>.+)$")]

@@ -73,6 +73,7 @@ internal static class RunCommands
                 foreach (var name in names) Usage("--configs", () => FreezePlan.Parse(name, source.Config.NumLayers));
             request = request with { Configs = names };
             var specs = Sweep.Plan(request, source);
+            foreach (var bad in Summary.Inspect(request.OutDir).Rejected) Warn(bad);
             if (shardPart is var (index, count)) specs = RunSpec.Shard(specs, index, count);
             AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, treebank {(specs.Count > 0 ? specs[0].Dataset.Treebank : "-")}, device {deviceName} → {request.OutDir}");
             var clock = Stopwatch.StartNew();
@@ -103,8 +104,10 @@ internal static class RunCommands
         command.SetAction(parse =>
         {
             var outDir = Path.GetFullPath(parse.GetValue(dir)!);
+            var contents = Summary.Inspect(outDir);
+            foreach (var bad in contents.Rejected) Warn(bad);
             // A folder holding only a summary.json (a committed result) still gets its figures redrawn.
-            if (Summary.Collect(outDir).Count == 0 && File.Exists(Path.Combine(outDir, Summary.JsonFile)))
+            if (contents.Runs.Count == 0 && contents.Rejected.Count == 0 && File.Exists(Path.Combine(outDir, Summary.JsonFile)))
             {
                 foreach (var figure in Figures.WriteFromSummary(outDir)) AnsiConsole.MarkupLineInterpolated($"no runs in {outDir}: drew {figure.Path} from {Summary.JsonFile}");
                 return 0;
@@ -125,7 +128,7 @@ internal static class RunCommands
         command.SetAction(parse =>
         {
             var target = Path.GetFullPath(parse.GetValue(outDir)!);
-            var runs = Merge.Into(parse.GetValue(dirs)!, target);
+            var runs = Merge.Into(parse.GetValue(dirs)!, target, Warn);
             AnsiConsole.MarkupLineInterpolated($"merged {runs.Count} run(s) into {target}");
             PrintSummary(Summary.Summarize(runs), target);
             return 0;
@@ -162,6 +165,10 @@ internal static class RunCommands
             throw new UsageException(CliErrors.Describe(e), option);
         }
     }
+
+    /// <summary>A run folder that is not a finished run: said once, in the error style, and the run is redone or left out.</summary>
+    private static void Warn(RejectedRun bad) =>
+        Console.Error.WriteLine($"poslf: warning: {bad.Problem} ({bad.File}); not counted as a finished run");
 
     /// <summary>--seeds: comma-separated integers, at least one.</summary>
     internal static long[] ParseSeeds(string text)

@@ -35,7 +35,7 @@ public sealed class Treebank
         _paths = paths;
         _identity = new(() =>
         {
-            SplitFile File(string split) => new(split, Path.GetFileName(_paths[split]), DatasetFetcher.Sha256OfContent(_paths[split]));
+            SplitFile File(string split) => new(split, Path.GetFileName(_paths[split]), Runtime.FileFingerprint.Sha256(_paths[split]));
             return new DatasetIdentity(Name, File("train"), File("dev"), File("test"));
         }, LazyThreadSafetyMode.ExecutionAndPublication);
     }

@@ -6,22 +6,30 @@ namespace POSLayerFreeze.Experiments;
 /// </summary>
 public static class Merge
 {
-    public static IReadOnlyList<RunRecord> Into(IReadOnlyList<string> sources, string outDir)
+    public static IReadOnlyList<RunRecord> Into(IReadOnlyList<string> sources, string outDir) => Into(sources, outDir, _ => { });
+
+    /// <summary>As <see cref="Into(IReadOnlyList{string}, string)"/>; each run folder that is not a finished run is passed to <paramref name="rejected"/> and left out.</summary>
+    public static IReadOnlyList<RunRecord> Into(IReadOnlyList<string> sources, string outDir, Action<RejectedRun> rejected)
     {
         if (sources.Count == 0) throw new ArgumentException("poslf merge needs at least one results folder");
         var chosen = new Dictionary<(string, long), RunRecord>();
         foreach (var source in sources)
         {
             if (!Directory.Exists(source)) throw new DirectoryNotFoundException($"{source}: no such results folder");
-            var runs = Summary.Collect(source);
+            var contents = Summary.Inspect(source);
+            foreach (var bad in contents.Rejected) rejected(bad);
+            var runs = contents.Runs;
             if (runs.Count == 0) throw new InvalidDataException($"{source}: no finished runs");
             foreach (var run in runs)
             {
                 if (chosen.TryGetValue((run.Config, run.Seed), out var earlier))
                 {
                     if (earlier.InputsHash != run.InputsHash)
+                    {
+                        var field = RunInputs.FirstDifference(earlier.Inputs, run.Inputs)?.Field ?? $"inputs_hash {earlier.InputsHash[..12]} vs {run.InputsHash[..12]}";
                         throw new InvalidDataException(
-                            $"{run.Config} seed {run.Seed} is in {earlier.Directory} and {run.Directory} with different inputs (hash {earlier.InputsHash[..12]} vs {run.InputsHash[..12]}): these shards were not made with the same arguments");
+                            $"{run.Config} seed {run.Seed} is in {earlier.Directory} and {run.Directory} with different inputs ({field}): these shards were not made with the same arguments");
+                    }
                     continue;
                 }
                 chosen[(run.Config, run.Seed)] = run;
@@ -31,6 +39,9 @@ public static class Merge
         if (profiles.Length > 1) throw new InvalidDataException($"cannot merge runs of different profiles: {string.Join(", ", profiles)}");
         var outFull = Path.GetFullPath(outDir);
         using var folderLock = ResultsLock.Acquire(outFull);
+        // Checked before anything is copied: the sources and what the target already holds must be one experiment.
+        var ordered = chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed).ToList();
+        RunInputs.EnsureOneExperiment([.. ordered, .. Summary.Inspect(outFull).Runs.Where(r => !chosen.ContainsKey((r.Config, r.Seed)))]);
         foreach (var run in chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed))
         {
             var target = Path.Combine(outFull, run.Config, "seed-" + run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));

@@ -24,21 +24,14 @@ public static class RunExecutor
     /// <summary>With <see cref="RunSpec.SaveModel"/>: the fine-tuned tagger as a Hugging Face folder.</summary>
     public const string ModelDirectory = "model";
 
-    /// <summary>True when <paramref name="runDirectory"/> holds a finished run of exactly these inputs.</summary>
+    /// <summary>True when <paramref name="runDirectory"/> holds a valid finished run (<see cref="RunReader"/>) of exactly these
+    /// inputs (and, when the model is to be saved, its saved model).</summary>
     public static bool IsFinished(string runDirectory, RunSpec spec)
     {
-        var path = Path.Combine(runDirectory, MetricsFile);
-        if (!File.Exists(path)) return false;
-        try
-        {
-            var metrics = JsonNode.Parse(File.ReadAllText(path));
-            return metrics?["inputs_hash"]?.GetValue<string>() == spec.InputsHash
-                && (!spec.SaveModel || (metrics["saved_model"] is not null && Directory.Exists(Path.Combine(runDirectory, ModelDirectory))));
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            return false;
-        }
+        if (!File.Exists(Path.Combine(runDirectory, MetricsFile))) return false;
+        var run = RunReader.Read(runDirectory).Run;
+        return run?.InputsHash == spec.InputsHash
+            && (!spec.SaveModel || (run.Metrics["saved_model"] is not null && Directory.Exists(Path.Combine(runDirectory, ModelDirectory))));
     }
 
     public static JsonObject Execute(RunSpec spec, ExperimentData data, string runDirectory, TrainProgress? progress = null,
@@ -56,7 +49,16 @@ public static class RunExecutor
         var totalCount = model.parameters().Sum(p => p.numel());
 
         var options = new TrainOptions { CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens };
-        var stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, options, progress, cancel);
+        TrainStats stats;
+        try
+        {
+            stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, options, progress, cancel);
+        }
+        catch (NonFiniteLossException e)
+        {
+            // Nothing is written: the run stays unfinished and the message says which run and step.
+            throw new InvalidOperationException($"{spec.Config} seed {spec.Seed} (profile {spec.Profile.Name}, model {spec.Model}): {e.Message}", e);
+        }
         var padId = data.Tokenizer.PadId;
         var devPred = Predictor.Predict(model, data.Dev.Windows, data.Dev.WordCounts, spec.Profile.EvalBatchSize, padId);
         var testPred = Predictor.Predict(model, data.Test.Windows, data.Test.WordCounts, spec.Profile.EvalBatchSize, padId);
@@ -64,7 +66,8 @@ public static class RunExecutor
         var test = TagMetrics.Compute(data.Test.Gold, testPred, Upos.Tags);
 
         Directory.CreateDirectory(runDirectory);
-        ConlluWriter.Write(Path.Combine(runDirectory, PredictionsFile), data.Test.Sentences, testPred);
+        var predictionsPath = Path.Combine(runDirectory, PredictionsFile);
+        ConlluWriter.Write(predictionsPath, data.Test.Sentences, testPred);
         var perSentenceCorrect = data.Test.Gold.Select((gold, s) => gold.Where((tag, w) => tag == testPred[s][w]).Count()).ToArray();
         AtomicFile.WriteAllText(Path.Combine(runDirectory, SentencesFile), Invariant.ToJson(new JsonObject
         {
@@ -122,12 +125,31 @@ public static class RunExecutor
                 ["directory"] = ModelDirectory,
                 ["sha256"] = new JsonObject(savedModel.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
             },
+            // What a reader checks before believing the run (RunReader): the predictions are the ones scored.
+            ["predictions"] = new JsonObject { ["file"] = PredictionsFile, ["sha256"] = FileFingerprint.Sha256(predictionsPath) },
             ["inputs"] = spec.ToJson(),
             ["inputs_hash"] = spec.InputsHash,
             ["provenance"] = RunProvenance.Current(device),
         };
+        EnsureFinite(metrics, "");
         AtomicFile.WriteAllText(Path.Combine(runDirectory, MetricsFile), Invariant.ToJson(metrics) + "\n");
         return metrics;
+    }
+
+    /// <summary>metrics.json never holds NaN or ±Infinity (JSON cannot, and such a run is not a result): names the field.</summary>
+    internal static void EnsureFinite(JsonNode? node, string path)
+    {
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (key, child) in o) EnsureFinite(child, path.Length == 0 ? key : $"{path}.{key}");
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++) EnsureFinite(a[i], $"{path}[{i.ToString(CultureInfo.InvariantCulture)}]");
+                break;
+            case JsonValue v when (v.TryGetValue<double>(out var d) && !double.IsFinite(d)) || (v.TryGetValue<float>(out var f) && !float.IsFinite(f)):
+                throw new InvalidOperationException($"metrics field '{path}' is NaN or infinite; the run is not written");
+        }
     }
 }
 

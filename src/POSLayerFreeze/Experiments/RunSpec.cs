@@ -24,6 +24,12 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// <summary>Keep the fine-tuned model as a Hugging Face folder (<c>model/</c>). Changes no number, so it is not an
     /// input: a finished run without the folder is rerun when asked for it (<see cref="RunExecutor.IsFinished"/>).</summary>
     public bool SaveModel { get; init; }
+    /// <summary>
+    /// The protocol sources (training, freezing, tokenization, model, scoring code) as they were at this revision:
+    /// a test fails, naming the files, when they change while the revision does not. Bumping the revision means
+    /// recording the new hash here (the failing test prints it).
+    /// </summary>
+    public const string ProtocolSourceHash = "5d5fba8e0ecd3d35";
 
     /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
     public string MicroBatchesName => BucketOverheadTokens is { } overhead

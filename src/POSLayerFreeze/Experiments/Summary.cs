@@ -17,10 +17,14 @@ public sealed record RunRecord(string Config, long Seed, string Directory, JsonO
     public double TrainSeconds => Metrics["train"]!["seconds"]!.GetValue<double>();
     public string ProfileName => Metrics["profile"]!["name"]!.GetValue<string>();
     public string InputsHash => Metrics["inputs_hash"]!.GetValue<string>();
+    public JsonObject Inputs => Metrics["inputs"]!.AsObject();
 
     /// <summary>The treebank's name; runs written before any treebank could be chosen were all UD English EWT.</summary>
     public string TreebankName => Metrics["treebank"]?["name"]?.GetValue<string>() ?? Data.EwtDataset.Name;
 }
+
+/// <summary>A results folder read back: the finished runs, and the run folders that are not (naming the file).</summary>
+public sealed record FolderContents(IReadOnlyList<RunRecord> Runs, IReadOnlyList<RejectedRun> Rejected);
 
 /// <summary>Statistics of one configuration across its seeds, with the comparison against the baseline.</summary>
 public sealed record ConfigSummary(string Config, IReadOnlyList<string> Frozen, long TrainableParameters, IReadOnlyList<long> Seeds,
@@ -50,22 +54,27 @@ public static class Summary
     public const string MarkdownFile = "summary.md";
     public const string FigureFile = "result.png";
 
-    public static IReadOnlyList<RunRecord> Collect(string outDir)
+    /// <summary>The finished, valid runs under <paramref name="outDir"/> (see <see cref="Inspect"/>).</summary>
+    public static IReadOnlyList<RunRecord> Collect(string outDir) => Inspect(outDir).Runs;
+
+    /// <summary>
+    /// Every <c>CONFIG/seed-N</c> folder holding a metrics.json, validated by <see cref="RunReader"/>: a bad one is
+    /// rejected (and so not finished: a sweep reruns it), never summarized.
+    /// </summary>
+    public static FolderContents Inspect(string outDir)
     {
         var runs = new List<RunRecord>();
-        if (!Directory.Exists(outDir)) return runs;
+        var rejected = new List<RejectedRun>();
+        if (!Directory.Exists(outDir)) return new FolderContents(runs, rejected);
         foreach (var metricsPath in Directory.EnumerateFiles(outDir, RunExecutor.MetricsFile, SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var dir = Path.GetDirectoryName(metricsPath)!;
             if (!Path.GetFileName(dir).StartsWith("seed-", StringComparison.Ordinal)) continue;
-            var metrics = JsonNode.Parse(File.ReadAllText(metricsPath)) as JsonObject
-                ?? throw new InvalidDataException($"{metricsPath}: not a JSON object");
-            var sentences = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunExecutor.SentencesFile)))!;
-            runs.Add(new RunRecord(metrics["config"]!.GetValue<string>(), metrics["seed"]!.GetValue<long>(), dir, metrics,
-                sentences["correct"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray(),
-                sentences["words"]!.AsArray().Select(n => n!.GetValue<int>()).ToArray()));
+            var (run, bad) = RunReader.Read(dir);
+            if (run is not null) runs.Add(run);
+            if (bad is not null) rejected.Add(bad);
         }
-        return runs;
+        return new FolderContents(runs, rejected);
     }
 
     /// <summary>
@@ -97,6 +106,7 @@ public static class Summary
         if (profiles.Length > 1) throw new InvalidDataException($"results mix profiles ({string.Join(", ", profiles)}): summarize one profile at a time");
         var treebanks = runs.Select(r => r.TreebankName).Distinct().ToArray();
         if (treebanks.Length > 1) throw new InvalidDataException($"results mix treebanks ({string.Join(", ", treebanks)}): summarize one treebank at a time");
+        RunInputs.EnsureOneExperiment(runs);
         var baseline = runs.Where(r => r.Config == "baseline").OrderBy(r => r.Seed).ToArray();
         return runs.GroupBy(r => r.Config)
             .OrderBy(g => OrderKey(g.Key)).ThenBy(g => g.Key, StringComparer.Ordinal)

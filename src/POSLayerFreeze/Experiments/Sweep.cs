@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Experiments;
@@ -55,6 +56,8 @@ public static class Sweep
         ISweepObserver observer, CancellationToken cancel)
     {
         using var folderLock = ResultsLock.Acquire(request.OutDir);
+        // A folder holds one experiment: runs on other data, another model or protocol are refused, not mixed in.
+        if (specs.Count > 0) RunInputs.EnsureCompatible(Summary.Inspect(request.OutDir).Runs, specs[0], request.OutDir);
         var finished = specs.Where(s => RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
         var todo = specs.Except(finished).ToArray();
         observer.Planned(todo, finished);
@@ -74,14 +77,14 @@ public static class Sweep
         return results;
     }
 
-    /// <summary>Which weights a run used: the model's name and a hash of its weights file; tokenizer settings other than
-    /// Hugging Face's defaults (tokenizer_config.json) are appended, since they change the ids (default models keep their identity).</summary>
+    /// <summary>Which model a run used: its name and the content hashes of its weights, vocabulary and config
+    /// (hashed once per process per file); tokenizer settings other than Hugging Face's defaults
+    /// (tokenizer_config.json) are appended, since they change the ids.</summary>
     public static string ModelIdentity(ModelSource model)
     {
-        using var stream = File.OpenRead(model.WeightsPath);
-        var identity = $"{model.Name}@sha256:{Convert.ToHexStringLower(SHA256.HashData(stream))[..16]}";
+        var identity = $"{model.Name}@sha256:{FileFingerprint.Sha256(model.WeightsPath)[..16]}+vocab:{FileFingerprint.Sha256(model.VocabPath)[..16]}+config:{FileFingerprint.Sha256(model.ConfigPath)[..16]}";
         if (model.Tokenizer.IsDefault) return identity;
-        var settings = System.Text.Encoding.UTF8.GetBytes(Runtime.Invariant.ToJson(model.Tokenizer.ToJson()));
+        var settings = System.Text.Encoding.UTF8.GetBytes(Invariant.ToJson(model.Tokenizer.ToJson()));
         return $"{identity}+tokenizer:{Convert.ToHexStringLower(SHA256.HashData(settings))[..16]}";
     }
 

@@ -59,7 +59,7 @@ public class RunCommandsTests
         foreach (var file in new[] { "baseline/seed-42/metrics.json", "all/seed-42/test.sentences.json", Summary.JsonFile, Summary.MarkdownFile, Summary.FigureFile })
             Assert.That(File.Exists(Path.Combine(outDir, file)), Is.True, file);
 
-        SyntheticRuns.Write(b, "baseline", 42, correct, words, inputsHash: "cccccccccccccccccccc");
+        SyntheticRuns.Write(b, "baseline", 42, correct, words, variant: "cccccccccccccccccccc");
         var conflict = Poslf("merge", a, b, "--out", Path.Combine(TinyWorld.TempDir("cli-merge"), "merged"));
         Assert.That(conflict.ExitCode, Is.Not.EqualTo(0));
         Assert.That(conflict.Stdout + conflict.Stderr, Does.Contain("different inputs"));

@@ -118,8 +118,8 @@ public class SummaryTests
         var (correct, words) = SyntheticRuns.Uniform(8);
         var a = TinyWorld.TempDir("merge-a");
         var b = TinyWorld.TempDir("merge-b");
-        SyntheticRuns.Write(a, "baseline", 42, correct, words, inputsHash: "aaaaaaaaaaaaaaaa");
-        SyntheticRuns.Write(b, "baseline", 42, correct, words, inputsHash: "bbbbbbbbbbbbbbbb");
+        SyntheticRuns.Write(a, "baseline", 42, correct, words, variant: "aaaaaaaaaaaaaaaa");
+        SyntheticRuns.Write(b, "baseline", 42, correct, words, variant: "bbbbbbbbbbbbbbbb");
         Assert.That(() => Merge.Into([a, b], TinyWorld.TempDir("merge-out")),
             Throws.TypeOf<InvalidDataException>().With.Message.Contains("baseline seed 42").And.Message.Contains("different inputs"));
 
@@ -129,7 +129,7 @@ public class SummaryTests
             Throws.TypeOf<InvalidDataException>().With.Message.Contains("different profiles"));
 
         var d = TinyWorld.TempDir("merge-d");
-        SyntheticRuns.Write(d, "baseline", 42, correct, words, inputsHash: "aaaaaaaaaaaaaaaa");
+        SyntheticRuns.Write(d, "baseline", 42, correct, words, variant: "aaaaaaaaaaaaaaaa");
         SyntheticRuns.Write(d, "all", 43, correct, words);
         var outDir = TinyWorld.TempDir("merge-out");
         Assert.That(Merge.Into([a, d], outDir).Select(r => (r.Config, r.Seed)), Is.EquivalentTo(new[] { ("baseline", 42L), ("all", 43L) }));

@@ -64,11 +64,16 @@ public class SweepTests : TinyTorchFixture
         File.WriteAllText(Path.Combine(dir, "slpf-0", "seed-42", RunExecutor.MetricsFile), "{\"inputs_hash\": ");
         Assert.That(RunSweep(request).Started.Select(s => s.Config), Is.EqualTo(new[] { "slpf-0" }));
 
-        // Another protocol version changes the inputs hash: everything reruns.
-        var bumped = RunSweep(request with { Profile = TinyWorld.Profile with { Version = 2 } });
+        // Another protocol version is another experiment: refused in this folder (naming the run and the field),
+        // and run in full in a fresh one.
+        var bumpedRequest = request with { Profile = TinyWorld.Profile with { Version = 2 } };
+        Assert.That(() => RunSweep(bumpedRequest), Throws.TypeOf<InvalidDataException>()
+            .With.Message.Contains("inputs.profile.version").And.Message.Contains("baseline/seed-42").And.Message.Contains(dir));
+        var fresh = TinyWorld.TempDir("resume-v2");
+        var bumped = RunSweep(bumpedRequest with { OutDir = fresh });
         Assert.That(bumped.Started, Has.Count.EqualTo(2));
         Assert.That(bumped.Finished, Is.Empty);
-        Assert.That(JsonNode.Parse(File.ReadAllText(metricsPath))!["profile"]!["version"]!.GetValue<int>(), Is.EqualTo(2));
+        Assert.That(JsonNode.Parse(File.ReadAllText(Path.Combine(fresh, "baseline", "seed-42", RunExecutor.MetricsFile)))!["profile"]!["version"]!.GetValue<int>(), Is.EqualTo(2));
         Assert.That(TinyWorld.TempFiles(dir), Is.Empty, "atomic writes leave no temp files");
     }
 
@@ -86,7 +91,12 @@ public class SweepTests : TinyTorchFixture
         var dir = TinyWorld.TempDir("treebanks");
         var ewt = Request(dir, ["all"], [42]);
         Assert.That(RunSweep(ewt).Started, Has.Count.EqualTo(1));
-        var xx = ewt with { DataDir = null, TreebankDir = other };
+        // Same config and seed, other treebank: another experiment, refused in the EWT folder (issue 12: one
+        // experiment per folder), trained in its own and reused on rerun.
+        Assert.That(() => RunSweep(ewt with { DataDir = null, TreebankDir = other }),
+            Throws.TypeOf<InvalidDataException>().With.Message.Contains("inputs.dataset[0]").And.Message.Contains("all/seed-42"));
+        dir = TinyWorld.TempDir("treebanks-xx");
+        var xx = ewt with { DataDir = null, TreebankDir = other, OutDir = dir };
         Assert.That(RunSweep(xx).Started, Has.Count.EqualTo(1), "same config and seed, other treebank: trained again");
         Assert.That(RunSweep(xx).Started, Is.Empty, "and reused on rerun");
 

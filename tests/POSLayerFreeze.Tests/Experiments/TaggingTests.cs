@@ -42,8 +42,10 @@ public class TaggingTests : TinyTorchFixture
             Dataset = Treebank.FromFolder(TinyWorld.DataDir, "test").Identity,
         };
         Assert.That(spec with { SaveModel = true }, Has.Property(nameof(RunSpec.InputsHash)).EqualTo(spec.InputsHash), "saving changes no number: not an input");
-        var copy = TinyWorld.TempDir("no-model");
-        File.Copy(Path.Combine(runDir, RunExecutor.MetricsFile), Path.Combine(copy, RunExecutor.MetricsFile));
+        // The run's files without its model folder, in a run folder of its own (results read back are validated).
+        var copy = Path.Combine(TinyWorld.TempDir("no-model"), "baseline", "seed-42");
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.GetFiles(runDir)) File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
         Assert.That(RunExecutor.IsFinished(copy, spec), Is.True);
         Assert.That(RunExecutor.IsFinished(copy, spec with { SaveModel = true }), Is.False, "model folder missing: rerun");
     }

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Data;
+using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
@@ -101,15 +102,33 @@ internal static class TinyWorld
     }
 }
 
-/// <summary>Hand-written run folders: metrics.json and test.sentences.json as RunExecutor writes them.</summary>
+/// <summary>
+/// Hand-written run folders that pass <see cref="RunReader"/>: metrics.json, test.sentences.json and a predictions
+/// file as RunExecutor writes them, with consistent counts and hashes. <paramref name="variant"/> changes the
+/// inputs (and so the inputs hash) without changing what makes runs one experiment.
+/// </summary>
 internal static class SyntheticRuns
 {
     public static void Write(string outDir, string config, long seed, int[] correct, int[] words, string profile = "test",
-        string inputsHash = "", double devAccuracy = 0.5, long trainable = 1000, double seconds = 1.0)
+        string variant = "", double devAccuracy = 0.5, long trainable = 1000, double seconds = 1.0, string testData = "t0")
     {
         var dir = Path.Combine(outDir, config, $"seed-{seed}");
         Directory.CreateDirectory(dir);
         var accuracy = (double)correct.Sum() / words.Sum();
+        const long devWords = 1_000_000;
+        var devCorrect = (long)Math.Round(devAccuracy * devWords);
+        var predictions = Path.Combine(dir, RunExecutor.PredictionsFile);
+        File.WriteAllText(predictions, $"# sent_id = synthetic {config} {seed}\n1\tword\t_\tNOUN\t_\t_\t0\troot\t_\t_\n\n");
+        var inputs = new JsonObject
+        {
+            ["config"] = config,
+            ["seed"] = seed,
+            ["profile"] = new JsonObject { ["name"] = profile, ["version"] = 1 },
+            ["model_identity"] = "synthetic@sha256:0",
+            ["protocol_revision"] = RunSpec.ProtocolRevision,
+            ["dataset"] = new JsonArray("train:r0", "dev:d0", $"test:{testData}"),
+            ["variant"] = variant,
+        };
         var metrics = new JsonObject
         {
             ["config"] = config,
@@ -120,9 +139,11 @@ internal static class SyntheticRuns
             ["frozen"] = new JsonArray(),
             ["trainable_parameters"] = trainable,
             ["train"] = new JsonObject { ["steps"] = 1, ["tokens_per_second"] = 100.0 / seconds, ["seconds"] = seconds },
-            ["dev"] = new JsonObject { ["accuracy"] = devAccuracy, ["words"] = 10 },
-            ["test"] = new JsonObject { ["accuracy"] = accuracy, ["words"] = words.Sum(), ["macro_f1"] = accuracy / 2 },
-            ["inputs_hash"] = inputsHash.Length > 0 ? inputsHash : $"{config}-{seed}-{profile}-hash-000000",
+            ["dev"] = new JsonObject { ["accuracy"] = (double)devCorrect / devWords, ["words"] = devWords, ["correct"] = devCorrect },
+            ["test"] = new JsonObject { ["accuracy"] = accuracy, ["words"] = words.Sum(), ["correct"] = correct.Sum(), ["macro_f1"] = accuracy / 2 },
+            ["predictions"] = new JsonObject { ["file"] = RunExecutor.PredictionsFile, ["sha256"] = FileFingerprint.Sha256(predictions) },
+            ["inputs"] = inputs,
+            ["inputs_hash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Invariant.ToJson(inputs)))),
         };
         File.WriteAllText(Path.Combine(dir, "test.sentences.json"), Invariant.ToJson(new JsonObject
         {
