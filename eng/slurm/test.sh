@@ -6,8 +6,9 @@
 #   3. builds a tiny world (the tiny-bert fixture, the first sentences of UD English EWT) so a run takes seconds;
 #   4. submits the study sweep as a 4-task array (at most 2 at once) plus the merge job, waits with a bounded
 #      timeout, and runs the same sweep unsharded outside Slurm meanwhile;
-#   5. checks that every array task and the merge job COMPLETED under slurmctld, and that the merged results equal
-#      the unsharded sweep (summary.json and every run's metrics.json minus timing/provenance, predictions byte-equal);
+#   5. checks that every array task and the merge job COMPLETED under slurmctld, that a requeued task resumes (keeps
+#      its finished runs, trains nothing), and that the merged results equal the unsharded sweep (summary.json and
+#      every run's metrics.json minus timing/provenance, predictions byte-equal);
 #   6. stops the daemons whatever happened (trap).
 # Needs root and a built poslf (POSLF_DLL, default: the Release build output). Exit 0 only if every check passed.
 set -euo pipefail
@@ -220,15 +221,31 @@ for i in $(seq 0 $((shards - 1))); do
   task_log=$work/out/logs/sweep-${array_id}_$i.out
   grep -q "poslf sweep: array job $array_id task $i of $shards" "$task_log" || fail "task $i did not log its shard ($task_log)"
 done
+# A requeued task resumes in its shard folder: every run there is kept, nothing is trained again.
+first_runs=$(find "$work/out/shards/shard-0" -name metrics.json | wc -l)
+scontrol requeue "${array_id}_0"
+# slurmctld holds a requeued job back for two minutes (its begin time); start it now instead.
+scontrol update JobId="${array_id}_0" StartTime=now
+requeue_state=""
+for _ in $(seq "$timeout_s"); do
+  requeue_state=$(scontrol show job "${array_id}_0" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -1)
+  restarts=$(scontrol show job "${array_id}_0" 2>/dev/null | sed -n 's/.*Restarts=\([0-9]*\).*/\1/p' | head -1)
+  [[ $requeue_state == COMPLETED && ${restarts:-0} -ge 1 ]] && break
+  sleep 1
+done
+[[ $requeue_state == COMPLETED ]] || fail "requeued task ${array_id}_0 ended ${requeue_state:-not at all}"
+grep -q "resuming: $first_runs finished run(s) kept, 0 to do" "$work/out/logs/sweep-${array_id}_0.out" \
+  || fail "requeued task ${array_id}_0 did not resume its $first_runs finished runs"
+log "requeued task ${array_id}_0 ran again: $(grep -c '^poslf sweep: ' "$work/out/logs/sweep-${array_id}_0.out") attempts in its log; $(grep '^resuming:' "$work/out/logs/sweep-${array_id}_0.out")"
 # slurmctld writes its log and the job completion file through buffers: read them once it has stopped.
 stop_cluster
 log "slurmctld log, jobs $array_id (array) and $merge_id (merge):"
-{ grep -E "JobId=($array_id|$merge_id)[_( ]" "$work/log/slurmctld.log" | grep -E 'sched: Allocate|_job_complete: JobId=.* done|submit_batch_job' \
+{ grep -E "JobId=($array_id|$merge_id)[_( ]" "$work/log/slurmctld.log" | grep -E 'sched: Allocate|backfill: Started|_job_complete: JobId=.* done|submit_batch_job|[Rr]equeue' \
   | sed 's/^/    /'; } || true
 log "job completion records (jobcomp/filetxt):"
 sed -E 's/^JobId=([0-9]+) .*Name=([^ ]+) JobState=([A-Z]+) .*StartTime=([^ ]+) EndTime=([^ ]+) .* ArrayJobId=([0-9]+) ArrayTaskId=([0-9]+) .*ExitCode=([0-9:]+).*/    job \1 = \6_\7 \2 \3 exit \8 \4 -> \5/;
         s/^JobId=([0-9]+) .*Name=([^ ]+) JobState=([A-Z]+) .*StartTime=([^ ]+) EndTime=([^ ]+) .*ExitCode=([0-9:]+).*/    job \1 \2 \3 exit \6 \4 -> \5/' "$work/log/jobcomp.log"
-completed_tasks=$(grep -c "Name=poslf-sweep JobState=COMPLETED .*ArrayJobId=$array_id " "$work/log/jobcomp.log" || true)
+completed_tasks=$(grep "Name=poslf-sweep JobState=COMPLETED .*ArrayJobId=$array_id " "$work/log/jobcomp.log" | grep -o 'ArrayTaskId=[0-9]*' | sort -u | wc -l)
 ((completed_tasks == shards)) || fail "$completed_tasks of $shards array tasks recorded COMPLETED by slurmctld"
 grep -q "^JobId=$merge_id .*Name=poslf-merge JobState=COMPLETED" "$work/log/jobcomp.log" || fail "no COMPLETED record of merge job $merge_id"
 runs_per_shard=$(for i in $(seq 0 $((shards - 1))); do find "$work/out/shards/shard-$i" -name metrics.json | wc -l; done | tr '\n' ' ')
@@ -255,5 +272,5 @@ while IFS= read -r metrics; do
 done < <(find "$work/whole" -name metrics.json | sort)
 merged_runs=$(find "$work/out/merged" -name metrics.json | wc -l)
 ((compared == merged_runs && compared > 0)) || fail "$compared unsharded runs vs $merged_runs merged runs"
-log "PASS: $shards array tasks and merge job $merge_id COMPLETED under slurmctld; merged summary.json equals the unsharded sweep's ($compared runs: metrics equal minus timing/provenance, predictions byte-equal)"
+log "PASS: $shards array tasks and merge job $merge_id COMPLETED under slurmctld; requeued task ${array_id}_0 resumed; merged summary.json equals the unsharded sweep's ($compared runs: metrics equal minus timing/provenance, predictions byte-equal)"
 status=0
