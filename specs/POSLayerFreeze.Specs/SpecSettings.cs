@@ -25,7 +25,10 @@ public sealed record SpecSettings(string Profile, string Device, string Model, s
 
     public static SpecSettings Current => FromEnvironment.Value;
 
-    public TrainingProfile TrainingProfile => TrainingProfile.Named(Profile);
+    /// <summary><c>POSLF_PROFILE</c>: a built-in name or a profile file (its goldens are filed under the file's profile name).</summary>
+    public TrainingProfile TrainingProfile => _profile ??= ProfileFile.Load(Profile);
+
+    private TrainingProfile? _profile;
 
     /// <summary>The golden folder under the profile: <c>cuda</c> for any CUDA device, else <c>cpu</c>.</summary>
     public string Backend => Device.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? "cuda" : "cpu";
@@ -38,7 +41,7 @@ public sealed record SpecSettings(string Profile, string Device, string Model, s
     {
         get
         {
-            var name = Profile.Trim().ToLowerInvariant();
+            var name = TrainingProfile.Name.Trim().ToLowerInvariant();
             return name.Length == 0 ? "Smoke" : char.ToUpperInvariant(name[0]) + name[1..];
         }
     }

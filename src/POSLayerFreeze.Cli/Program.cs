@@ -25,6 +25,7 @@ root.Subcommands.Add(TagCommand.Create());
 root.Subcommands.Add(GoldenCommands.CreateApprove());
 root.Subcommands.Add(GoldenCommands.CreateGolden());
 root.Subcommands.Add(DataCommands.Create());
+root.Subcommands.Add(ProfileCommands.Create());
 root.Subcommands.Add(TokenizeCommand.Create(() =>
 {
     var model = ModelCatalog.Resolve(ModelCatalog.DefaultModel);

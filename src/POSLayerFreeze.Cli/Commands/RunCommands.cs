@@ -19,7 +19,7 @@ internal static class RunCommands
     {
         var suite = new Option<string?>("--suite") { Description = "baseline | slpf | clpf | study (default: study)" };
         var configs = new Option<string?>("--configs") { Description = "Comma-separated freeze plans instead of a suite, e.g. baseline,slpf-1,clpf-0+1+2,all" };
-        var profile = new Option<string?>("--profile") { Description = "smoke | full (default: smoke on cpu, full on cuda)" };
+        var profileOptions = new ProfileOptions();
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the profile's: 42 for smoke, 42,43,44 for full)" };
         var model = new Option<string>("--model") { Description = "minilm (embedded default) or a Hugging Face model directory", DefaultValueFactory = _ => "minilm" };
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
@@ -28,27 +28,18 @@ internal static class RunCommands
         var parallel = new Option<int>("--parallel") { Description = "Run N shards concurrently as child processes (on a GPU: several configurations at once)", DefaultValueFactory = _ => 1 };
         var tf32 = new Option<bool>("--tf32") { Description = "Allow TF32 matmuls on CUDA (faster, recorded in results; off by default)" };
         var cachedPrefix = new Option<bool>("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
-        var batchOrder = new Option<string?>("--batch-order") { Description = "random (Hugging Face's default, the profiles') | group-by-length (Hugging Face's LengthGroupedSampler); recorded in the profile and the inputs hash" };
         var treebank = new Option<string?>("--treebank") { Description = "Any Universal Dependencies treebank folder holding exactly one *-ud-train.conllu[.gz], *-ud-dev… and *-ud-test… (else $POSLF_TREEBANK; --data-dir is for UD English EWT)" };
         var saveModel = new Option<bool>("--save-model") { Description = "Keep each run's fine-tuned tagger as a Hugging Face folder <run>/model (config.json, model.safetensors, vocab.txt, tokenizer_config.json; about 90 MB for minilm), listed with checksums in metrics.json; for poslf tag" };
         var noSummary = new Option<bool>("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
         var wait = new Option<bool>("--wait") { Description = "If another poslf is writing to --out, wait for it to finish instead of failing" };
         var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
-        foreach (var o in new Option[] { suite, configs, profile, seeds, model, device, outDir, dataDir, treebank, shard, parallel, tf32, cachedPrefix, batchOrder, saveModel, noSummary, wait })
+        foreach (var o in new Option[] { suite, configs, seeds, model, device, outDir, dataDir, treebank, shard, parallel, tf32, cachedPrefix, saveModel, noSummary, wait }.Concat(profileOptions.All))
             command.Options.Add(o);
         command.SetAction((parse, cancel) =>
         {
             var deviceName = parse.GetValue(device)!;
             Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
-            var prof = Usage("--profile", () => TrainingProfile.Named(parse.GetValue(profile) ?? (deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke")));
-            if (parse.GetValue(batchOrder) is { } orderText)
-            {
-                prof = prof with
-                {
-                    BatchOrder = BatchSampler.Parse(orderText)
-                        ?? throw new UsageException($"'{orderText}' is not a batch order: expected random or group-by-length", "--batch-order"),
-                };
-            }
+            var prof = profileOptions.Resolve(parse, deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke");
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : prof.DefaultSeeds.ToArray();
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);

@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Tests.Experiments;
+using POSLayerFreeze.Training;
+
+namespace POSLayerFreeze.Tests.Training;
+
+/// <summary>Profiles as data: files with the saved fields, overrides, one-line errors naming field and file, and a
+/// changed protocol being another experiment (inputs hash, results folder name, summary).</summary>
+public class ProfileFileTests
+{
+    private string _dir = "";
+
+    [SetUp]
+    public void CreateDir() => _dir = TinyWorld.TempDir("profiles");
+
+    private string Write(string text, string name = "profile.json")
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static string FileText(TrainingProfile profile) => Invariant.ToJson(ProfileFile.ToFileJson(profile)) + "\n";
+
+    [Test]
+    public void What_profile_show_prints_is_a_profile_file_of_the_same_protocol()
+    {
+        foreach (var builtIn in new[] { TrainingProfile.Smoke, TrainingProfile.Full })
+        {
+            var loaded = ProfileFile.Load(Write(FileText(builtIn)));
+            Assert.That(loaded, Is.SameAs(builtIn), $"{builtIn.Name}: a file equal to a built-in is that built-in");
+        }
+        var mine = TrainingProfile.Smoke with { Name = "lines-lr1e-4", LearningRate = 1e-4, Epochs = 3, MaxGradNorm = 1.0, DefaultSeeds = [1, 2] };
+        var parsed = ProfileFile.Load(Write(FileText(mine)));
+        Assert.That(Invariant.ToJson(ProfileFile.ToFileJson(parsed)), Is.EqualTo(Invariant.ToJson(ProfileFile.ToFileJson(mine))));
+    }
+
+    [Test]
+    public void Fields_left_out_take_Hugging_Face_defaults()
+    {
+        var profile = ProfileFile.Load(Write("""{"name": "mini", "version": 1, "epochs": 2, "batch_size": 16, "learning_rate": 3e-5}"""));
+        Assert.Multiple(() =>
+        {
+            Assert.That((profile.Name, profile.Epochs, profile.BatchSize, profile.LearningRate), Is.EqualTo(("mini", 2, 16, 3e-5)));
+            Assert.That((profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay), Is.EqualTo((0.9, 0.999, 1e-8, 0.01)));
+            Assert.That((profile.TrainSentences, profile.MaxLength, profile.MaxGradNorm), Is.EqualTo(((int?)null, (int?)null, (double?)null)));
+            Assert.That(profile.BatchOrder, Is.EqualTo(BatchOrder.Random));
+        });
+    }
+
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "lr": 1}""", "unknown field 'lr'", 1)]
+    [TestCase("{\n  \"name\": \"x\",\n  \"version\": 1,\n  \"epochs\": 1,\n  \"batch_size\": 8,\n  \"learning_rate\": \"fast\"\n}", "field 'learning_rate' must be a number, found \"fast\"", 6)]
+    [TestCase("{\n  \"name\": \"x\",\n  \"version\": 1,\n  \"epochs\": 0,\n  \"batch_size\": 8,\n  \"learning_rate\": 1e-4\n}", "field 'epochs' must be ≥ 1, found 0", 4)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": -1}""", "field 'learning_rate' must be a finite number > 0", 1)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "warmup_ratio": 2}""", "field 'warmup_ratio' must be a number in [0, 1]", 1)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "betas": [0.9]}""", "field 'betas' must be two numbers", 1)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "batch_order": "sorted"}""", "field 'batch_order' must be \"random\" or \"group-by-length\"", 1)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 2.5, "learning_rate": 1e-4}""", "field 'batch_size' must be an integer", 1)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "schedule": "cosine"}""", "field 'schedule' must be \"linear\"", 1)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8}""", "field 'learning_rate' is missing", 1)]
+    [TestCase("{\n  \"name\": \"x\",\n  \"version\": 1,,\n}", "not valid JSON", 3)]
+    [TestCase("""{"name": "smoke", "version": 2, "epochs": 1, "batch_size": 32, "learning_rate": 1e-4}""", "field 'name' is the built-in profile 'smoke'", 1)]
+    public void A_malformed_file_is_one_error_line_naming_the_field_the_file_and_the_line(string text, string expected, int line)
+    {
+        var path = Write(text);
+        var error = Assert.Throws<InvalidDataException>(() => ProfileFile.Load(path))!;
+        Assert.That(error.Message, Does.StartWith($"{path}:{line}: ").And.Contain(expected).And.Not.Contain("\n"));
+    }
+
+    [Test]
+    public void Overrides_replace_single_fields_and_rename_the_protocol()
+    {
+        var changed = ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LearningRate: 1e-4, Epochs: 2, BatchOrder: "group-by-length"));
+        Assert.Multiple(() =>
+        {
+            Assert.That((changed.LearningRate, changed.Epochs, changed.BatchOrder), Is.EqualTo((1e-4, 2, BatchOrder.GroupByLength)));
+            Assert.That(changed.Name, Is.EqualTo("smoke+lr=0.0001+epochs=2+order=group-by-length"));
+            Assert.That(changed.Version, Is.EqualTo(TrainingProfile.Smoke.Version));
+            Assert.That(ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LearningRate: 5e-4)), Is.SameAs(TrainingProfile.Smoke),
+                "an override equal to the profile's value changes nothing");
+            Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LearningRate: 0)),
+                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--lr)"));
+            Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(WarmupRatio: 1.5)),
+                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--warmup-ratio)"));
+            Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(MaxLength: 2)),
+                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--max-length)"));
+        });
+    }
+
+    [Test]
+    public void A_profile_file_with_another_learning_rate_is_another_experiment_reused_on_rerun_and_shown_in_summary()
+    {
+        var outDir = TinyWorld.TempDir("profile-sweep");
+        var file = Write(FileText(TinyWorld.Profile with { Name = "tiny-lr", LearningRate = 2e-3 }), "tiny-lr.json");
+        var profile = ProfileFile.Load(file);
+        SweepRequest Request(TrainingProfile p) => new(["all"], [42], p, TinyWorld.ModelDir, "cpu", false, outDir, TinyWorld.DataDir);
+        var (model, baseSpecs) = Sweep.Plan(Request(TinyWorld.Profile));
+        var specs = Sweep.Plan(Request(profile), model);
+        Assert.That(specs[0].InputsHash, Is.Not.EqualTo(baseSpecs[0].InputsHash));
+        Assert.That(specs[0].ToJson()["profile"]!["learning_rate"]!.GetValue<double>(), Is.EqualTo(2e-3));
+
+        var observer = new CountingObserver();
+        Sweep.Run(Request(profile), specs, model, observer, CancellationToken.None);
+        Assert.That(observer.Started, Is.EqualTo(1));
+        var again = new CountingObserver();
+        Sweep.Run(Request(ProfileFile.Load(file)), Sweep.Plan(Request(ProfileFile.Load(file)), model), model, again, CancellationToken.None);
+        Assert.That((again.Started, again.Reused), Is.EqualTo((0, 1)), "the same file again: the finished run is reused");
+
+        Summary.Write(outDir);
+        var md = File.ReadAllText(Path.Combine(outDir, Summary.MarkdownFile));
+        Assert.That(md, Does.Contain("Profile `tiny-lr`").And.Contain("lr 0.002"));
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "all", "seed-42", RunExecutor.MetricsFile)))!;
+        Assert.That(metrics["profile"]!["learning_rate"]!.GetValue<double>(), Is.EqualTo(2e-3));
+    }
+
+    private sealed class CountingObserver : ISweepObserver
+    {
+        public int Started { get; private set; }
+        public int Reused { get; private set; }
+        public void Planned(IReadOnlyList<RunSpec> todo, IReadOnlyList<RunSpec> alreadyFinished) => Reused = alreadyFinished.Count;
+        public void RunStarted(RunSpec spec) => Started++;
+        public void Progress(RunSpec spec, int stepsDone, int totalSteps, double loss) { }
+        public void RunFinished(RunSpec spec, JsonObject metrics) { }
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Poslf(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "poslf.dll"), .. args])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(60_000))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"poslf {string.Join(' ', args)} did not finish in 60 s");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Test]
+    public void Cli_profile_show_prints_a_loadable_profile_and_a_malformed_file_is_one_error_line()
+    {
+        var (code, stdout, stderr) = Poslf("profile", "show", "smoke", "--lr", "0.0001");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var shown = ProfileFile.Load(Write(stdout, "shown.json"));
+        Assert.That((shown.Name, shown.LearningRate, shown.TrainSentences), Is.EqualTo(("smoke+lr=0.0001", 1e-4, (int?)1024)));
+
+        var bad = Write("{\n  \"name\": \"x\",\n  \"version\": 1,\n  \"epochs\": \"three\",\n  \"batch_size\": 8,\n  \"learning_rate\": 1e-4\n}", "bad.json");
+        var run = Poslf("run", "--profile", bad, "--configs", "all", "--out", TinyWorld.TempDir("cli-bad-profile"), "--data-dir", TinyWorld.DataDir);
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.Stdout + run.Stderr);
+        Assert.That(run.Stderr.Trim(), Is.EqualTo($"poslf: error: field 'epochs' must be an integer, found \"three\" ({bad}:4)"));
+
+        var missing = Poslf("profile", "show", "nonesuch");
+        Assert.That(missing.ExitCode, Is.EqualTo(2));
+        Assert.That(missing.Stderr.Trim(), Does.StartWith("poslf: error: 'nonesuch' is neither a built-in profile").And.EndWith("(--profile)"));
+    }
+}
