@@ -47,9 +47,11 @@ public static class Merge
             var target = Path.Combine(outFull, run.Config, "seed-" + run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
             if (Path.GetFullPath(run.Directory) == target) continue;
             Directory.CreateDirectory(target);
-            // metrics.json last: it is what marks a run finished.
-            foreach (var file in Directory.EnumerateFiles(run.Directory).OrderBy(f => Path.GetFileName(f) == RunExecutor.MetricsFile ? 1 : 0))
-                Runtime.AtomicFile.Write(Path.Combine(target, Path.GetFileName(file)), stream =>
+            // metrics.json last: it is what marks a run finished. Sub-folders (model/, tensorboard/) come along.
+            foreach (var file in Directory.EnumerateFiles(run.Directory, "*", SearchOption.AllDirectories)
+                         .Where(f => !Path.GetFileName(f).EndsWith(".tmp", StringComparison.Ordinal))
+                         .OrderBy(f => Path.GetFileName(f) == RunExecutor.MetricsFile ? 1 : 0).ThenBy(f => f, StringComparer.Ordinal))
+                Runtime.AtomicFile.Write(Path.Combine(target, Path.GetRelativePath(run.Directory, file)), stream =>
                 {
                     using var input = File.OpenRead(file);
                     input.CopyTo(stream);

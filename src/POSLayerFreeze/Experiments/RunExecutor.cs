@@ -66,6 +66,9 @@ public static class RunExecutor
         var test = TagMetrics.Compute(data.Test.Gold, testPred, Upos.Tags);
 
         Directory.CreateDirectory(runDirectory);
+        // Dev accuracy is measured once, after the last step: the log's one evaluation entry.
+        TrainLog.Evaluation[] evaluations = [new(stats.Steps, spec.Profile.Epochs, dev.Accuracy)];
+        TrainLog.WriteTensorBoard(Path.Combine(runDirectory, TrainLog.TensorBoardDirectory), stats.Log, evaluations);
         var predictionsPath = Path.Combine(runDirectory, PredictionsFile);
         ConlluWriter.Write(predictionsPath, data.Test.Sentences, testPred);
         var perSentenceCorrect = data.Test.Gold.Select((gold, s) => gold.Where((tag, w) => tag == testPred[s][w]).Count()).ToArray();
@@ -118,6 +121,7 @@ public static class RunExecutor
                 ["micro_batches"] = spec.MicroBatchesName,
                 ["loss"] = new JsonArray(stats.Loss.Select(l => (JsonNode)new JsonArray(l.Step, Math.Round(l.Loss, 6))).ToArray()),
             },
+            ["log_history"] = TrainLog.LogHistory(stats.Log, evaluations),
             ["dev"] = devJson,
             ["test"] = testJson,
             ["saved_model"] = savedModel is null ? null : new JsonObject
