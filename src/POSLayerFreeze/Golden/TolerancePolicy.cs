@@ -77,10 +77,23 @@ public static class TolerancePolicy
             : new(ComparisonRule.Statistical, $"platform fingerprints differ ({string.Join("; ", differences)})");
     }
 
-    /// <summary>The tolerance of <paramref name="metric"/> under the exact rule: 0 for accuracies, else <see cref="ExactFloat"/>.</summary>
+    /// <summary>Names of metrics measured from time (the cost claim's ratio): not reproducible even on one machine.</summary>
+    public const string TimingPrefix = "timing.";
+
+    /// <summary>
+    /// A timing ratio under either rule: a tenth, loose enough for a busy shared machine and far below the savings a
+    /// cost claim is about; its exact <c>holds</c> carries the conclusion.
+    /// </summary>
+    public const double TimingRatio = 0.1;
+
+    /// <summary>
+    /// The tolerance of <paramref name="metric"/> under the exact rule: 0 for accuracies, <see cref="TimingRatio"/> for
+    /// timing metrics, else <see cref="ExactFloat"/>.
+    /// </summary>
     public static double Exact(string metric)
     {
         ArgumentNullException.ThrowIfNull(metric);
+        if (metric.StartsWith(TimingPrefix, StringComparison.Ordinal)) return TimingRatio;
         // An accuracy is correct/words from integer counts, the same division on the same inputs: bit-equal or wrong.
         return metric.EndsWith("accuracy", StringComparison.Ordinal) ? 0 : ExactFloat;
     }
