@@ -81,10 +81,11 @@ public static class TolerancePolicy
     public const string TimingPrefix = "timing.";
 
     /// <summary>
-    /// A timing ratio under either rule: a tenth, loose enough for a busy shared machine and far below the savings a
-    /// cost claim is about; its exact <c>holds</c> carries the conclusion.
+    /// A timing ratio under either rule. Measured: the tiny-BERT smoke study run twice on the shared 2 cores gave
+    /// clpf-0+1 0.767 and 0.626 of the baseline's CPU-seconds per step, so 0.2; the claim's exact <c>holds</c>
+    /// carries the conclusion.
     /// </summary>
-    public const double TimingRatio = 0.1;
+    public const double TimingRatio = 0.2;
 
     /// <summary>
     /// The tolerance of <paramref name="metric"/> under the exact rule: 0 for accuracies, <see cref="TimingRatio"/> for
