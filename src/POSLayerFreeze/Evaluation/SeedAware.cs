@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using POSLayerFreeze.Tokenization;
+using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Evaluation;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Evaluation;
 using POSLayerFreeze.Runtime;
-using POSLayerFreeze.Tokenization;
 
 namespace POSLayerFreeze.Tests.Evaluation;
 
