@@ -29,7 +29,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// a test fails, naming the files, when they change while the revision does not. Bumping the revision means
     /// recording the new hash here (the failing test prints it).
     /// </summary>
-    public const string ProtocolSourceHash = "6fa54bb5ea0e0a48";
+    public const string ProtocolSourceHash = "1332c2635d3b34e5";
 
     /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
     public string MicroBatchesName => BucketOverheadTokens is { } overhead
