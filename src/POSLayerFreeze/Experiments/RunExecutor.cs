@@ -49,6 +49,9 @@ public static class RunExecutor
         var totalCount = model.parameters().Sum(p => p.numel());
 
         var options = new TrainOptions { CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens };
+        // Process CPU time around the whole call (batch upload included): the cost measure that holds on shared cores,
+        // where wall time depends on the neighbours. Reading it is a /proc read on the host, never a device sync.
+        var cpuBefore = ProcessCpuSeconds();
         TrainStats stats;
         try
         {
@@ -59,6 +62,7 @@ public static class RunExecutor
             // Nothing is written: the run stays unfinished and the message says which run and step.
             throw new InvalidOperationException($"{spec.Config} seed {spec.Seed} (profile {spec.Profile.Name}, model {spec.Model}): {e.Message}", e);
         }
+        var cpuSeconds = ProcessCpuSeconds() - cpuBefore;
         var padId = data.Tokenizer.PadId;
         var devPred = Predictor.Predict(model, data.Dev.Windows, data.Dev.WordCounts, spec.Profile.EvalBatchSize, padId);
         var testPred = Predictor.Predict(model, data.Test.Windows, data.Test.WordCounts, spec.Profile.EvalBatchSize, padId);
@@ -113,6 +117,7 @@ public static class RunExecutor
                 ["tokens"] = stats.RealTokens,
                 ["padded_tokens"] = stats.PaddedTokens,
                 ["seconds"] = Math.Round(stats.Seconds, 3),
+                ["cpu_seconds"] = Math.Round(cpuSeconds, 3),
                 ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 1),
                 // The sentences and words actually trained on: a profile's train_sentences is an upper bound.
                 ["sentences"] = data.Train.Sentences.Count,
@@ -154,6 +159,13 @@ public static class RunExecutor
             case JsonValue v when (v.TryGetValue<double>(out var d) && !double.IsFinite(d)) || (v.TryGetValue<float>(out var f) && !float.IsFinite(f)):
                 throw new InvalidOperationException($"metrics field '{path}' is NaN or infinite; the run is not written");
         }
+    }
+
+    /// <summary>CPU seconds this process has used on all its threads (libtorch's OpenMP workers included).</summary>
+    private static double ProcessCpuSeconds()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 }
 

@@ -59,10 +59,10 @@ public static class GoldenSnapshots
         ArgumentNullException.ThrowIfNull(claim);
         ArgumentNullException.ThrowIfNull(configs);
         ArgumentNullException.ThrowIfNull(context);
-        var metrics = new Dictionary<string, Metric>(StringComparer.Ordinal)
-        {
-            ["effect_size"] = new(claim.EffectSize, EffectTolerance(claim, configs, context.Backend)),
-        };
+        // A cost claim's effect is a ratio of measured times (issue 18), never bit-reproducible: a timing metric.
+        var metrics = claim.EffectIsCostRatio
+            ? new Dictionary<string, Metric>(StringComparer.Ordinal) { [TolerancePolicy.TimingPrefix + "effect_size"] = new(claim.EffectSize, TolerancePolicy.TimingRatio) }
+            : new Dictionary<string, Metric>(StringComparer.Ordinal) { ["effect_size"] = new(claim.EffectSize, EffectTolerance(claim, configs, context.Backend)) };
         var facts = new Dictionary<string, Fact>(StringComparer.Ordinal)
         {
             ["holds"] = Fact.Of(claim.Holds),

@@ -99,8 +99,13 @@ public class RunExecutorTests : TinyTorchFixture
 
         foreach (var key in new[] { "config", "seed", "profile", "model", "treebank", "device", "frozen", "trainable_parameters", "inputs_hash" })
             Assert.That(onDisk[key], Is.Not.Null, key);
-        foreach (var key in new[] { "steps", "tokens", "seconds", "tokens_per_second" })
+        foreach (var key in new[] { "steps", "tokens", "seconds", "tokens_per_second", "cpu_seconds" })
             Assert.That(onDisk["train"]![key], Is.Not.Null, "train." + key);
+        // Process CPU time over the training call: positive, and on 2 OpenMP threads at most ~2 CPU-s per wall second
+        // (plus the batch upload, which the wall clock does not count; a loose bound that still catches a unit mix-up).
+        var cpu = onDisk["train"]!["cpu_seconds"]!.GetValue<double>();
+        Assert.That(cpu, Is.GreaterThan(0));
+        Assert.That(cpu, Is.LessThan(Environment.ProcessorCount * onDisk["train"]!["seconds"]!.GetValue<double>() + 5));
         Assert.That(onDisk["test"]!["per_tag"], Is.Not.Null);
         Assert.That(onDisk["frozen"]!.AsArray().Select(n => n!.GetValue<string>()), Is.EqualTo(new[] { "1" }));
         Assert.That(TinyWorld.TempFiles(dir), Is.Empty);
@@ -126,6 +131,7 @@ public class RunExecutorTests : TinyTorchFixture
         copy.Remove("provenance");
         var train = (JsonObject)copy["train"]!;
         train.Remove("seconds");
+        train.Remove("cpu_seconds");
         train.Remove("tokens_per_second");
         return copy;
     }

@@ -110,7 +110,7 @@ internal static class TinyWorld
 internal static class SyntheticRuns
 {
     public static void Write(string outDir, string config, long seed, int[] correct, int[] words, string profile = "test",
-        string variant = "", double devAccuracy = 0.5, long trainable = 1000, double seconds = 1.0, string testData = "t0")
+        string variant = "", double devAccuracy = 0.5, long trainable = 1000, double seconds = 1.0, string testData = "t0", double? cpuSeconds = null, int steps = 1)
     {
         var dir = Path.Combine(outDir, config, $"seed-{seed}");
         Directory.CreateDirectory(dir);
@@ -138,7 +138,7 @@ internal static class SyntheticRuns
             ["device"] = "cpu",
             ["frozen"] = new JsonArray(),
             ["trainable_parameters"] = trainable,
-            ["train"] = new JsonObject { ["steps"] = 1, ["tokens_per_second"] = 100.0 / seconds, ["seconds"] = seconds },
+            ["train"] = new JsonObject { ["steps"] = steps, ["tokens_per_second"] = 100.0 / seconds, ["seconds"] = seconds, ["cpu_seconds"] = cpuSeconds },
             ["dev"] = new JsonObject { ["accuracy"] = (double)devCorrect / devWords, ["words"] = devWords, ["correct"] = devCorrect },
             ["test"] = new JsonObject { ["accuracy"] = accuracy, ["words"] = words.Sum(), ["correct"] = correct.Sum(), ["macro_f1"] = accuracy / 2 },
             ["predictions"] = new JsonObject { ["file"] = RunExecutor.PredictionsFile, ["sha256"] = FileFingerprint.Sha256(predictions) },

@@ -71,6 +71,22 @@ public sealed class TolerancePolicyTests
             Throws.InvalidOperationException.With.Message.Contains("compares 'slpf-9'"));
     }
 
+    [Test]
+    public void A_cost_claim_effect_is_a_timing_metric_under_both_rules()
+    {
+        var configs = new[] { Config("baseline", 0.962, 0, 1), Config("clpf-0+1", 0.95, 0, 1) };
+        var claim = new Claim("freezing-saves-training-cost", "statement", true, "text", 0.8)
+        {
+            EffectIsCostRatio = true, Compared = ["clpf-0+1", "baseline"],
+        };
+        var context = new GoldenContext(POSLayerFreeze.Training.TrainingProfile.Smoke, "minilm", "cpu", "cpu");
+        var snapshot = GoldenSnapshots.ForClaim(claim, configs, [], context);
+        Assert.That(snapshot.Metrics.Keys, Is.EqualTo(new[] { "timing.effect_size" }));
+        Assert.That(snapshot.Metrics["timing.effect_size"].Tolerance, Is.EqualTo(TolerancePolicy.TimingRatio));
+        // Same fingerprint does not make time reproducible: the exact rule keeps the timing tolerance.
+        Assert.That(TolerancePolicy.Exact("timing.effect_size"), Is.EqualTo(TolerancePolicy.TimingRatio));
+    }
+
     /// <summary>
     /// The full/cuda claim goldens were re-approved with tolerances from their compared pairs; this recomputes each
     /// from the H200 study's stored per-configuration spreads (docs/results/gpu-full-h200/summary.json), so a
