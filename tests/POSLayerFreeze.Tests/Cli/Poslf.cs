@@ -22,9 +22,16 @@ internal static class Poslf
 
     public static Result Run(params string[] args) => Run(args, 120_000);
 
-    public static Result Run(string[] args, int timeoutMs)
+    public static Result Run(string[] args, int timeoutMs) => Run(null, args, timeoutMs);
+
+    /// <summary>With extra environment variables; the test host's own SLURM_* variables are never passed on (a test
+    /// host inside a Slurm job must not hand its array to the CLI).</summary>
+    public static Result Run(IReadOnlyDictionary<string, string>? environment, string[] args, int timeoutMs = 120_000)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        var psi = StartInfo(args);
+        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("SLURM_", StringComparison.Ordinal)).ToArray()) psi.Environment.Remove(name);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
+        using var process = Process.Start(psi)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(timeoutMs))

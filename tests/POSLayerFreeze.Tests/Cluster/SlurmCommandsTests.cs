@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using POSLayerFreeze.Tests.Cli;
 using POSLayerFreeze.Tests.Experiments;
 
 namespace POSLayerFreeze.Tests.Cluster;
@@ -8,24 +8,6 @@ public class SlurmCommandsTests
 {
     private static string PoslfDll => Path.Combine(AppContext.BaseDirectory, "poslf.dll");
 
-    private static (int ExitCode, string Stdout, string Stderr) Poslf(IReadOnlyDictionary<string, string>? environment, params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet", [PoslfDll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.Environment["COLUMNS"] = "200";
-        // A test host inside a Slurm job must not hand its own array variables to the CLI.
-        foreach (var name in psi.Environment.Keys.Where(k => k.StartsWith("SLURM_", StringComparison.Ordinal)).ToArray()) psi.Environment.Remove(name);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) psi.Environment[name] = value;
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"poslf {string.Join(' ', args)} did not finish in 60 s");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
     private static string[] Sweep(string outDir, string seeds = "42,43") =>
         ["--configs", "baseline,all", "--seeds", seeds, "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir, "--out", outDir];
 
@@ -33,7 +15,7 @@ public class SlurmCommandsTests
     public void Dry_run_prints_both_scripts_one_task_per_run_by_default_and_writes_nothing()
     {
         var outDir = Path.Combine(TinyWorld.TempDir("cli-slurm"), "study");
-        var (code, stdout, stderr) = Poslf(null, ["slurm", "submit", .. Sweep(outDir), "--max-parallel", "2", "--partition", "debug", "--dry-run"]);
+        var (code, stdout, stderr) = Poslf.Run(null, ["slurm", "submit", .. Sweep(outDir), "--max-parallel", "2", "--partition", "debug", "--dry-run"]);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("#SBATCH --array=0-3%2\n"), "2 configs × 2 seeds = 4 tasks");
         Assert.That(stdout, Does.Contain("#SBATCH --partition=debug\n"));
@@ -57,7 +39,7 @@ public class SlurmCommandsTests
         File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var outDir = Path.Combine(root, "study");
         var env = new Dictionary<string, string> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") };
-        var (code, stdout, stderr) = Poslf(env, ["slurm", "submit", .. Sweep(outDir), "--shards", "2", "--time", "30"]);
+        var (code, stdout, stderr) = Poslf.Run(env, ["slurm", "submit", .. Sweep(outDir), "--shards", "2", "--time", "30"]);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("array job: 700 (2 task(s))").And.Contain("merge job: 701"));
         Assert.That(stdout, Does.Contain($"{outDir}/logs/sweep-700_<task>.out").And.Contain($"{outDir}/merged/"));
@@ -85,14 +67,14 @@ public class SlurmCommandsTests
             (["--no-such-option"], "'--no-such-option'"),
         })
         {
-            var (code, stdout, stderr) = Poslf(null, ["slurm", "submit", .. Sweep(outDir), .. extra, "--dry-run"]);
+            var (code, stdout, stderr) = Poslf.Run(null, ["slurm", "submit", .. Sweep(outDir), .. extra, "--dry-run"]);
             Assert.That(code, Is.EqualTo(2), $"{string.Join(' ', extra)}: {stdout}{stderr}");
             Assert.That(stderr.TrimEnd().Split('\n'), Has.Length.EqualTo(1), string.Join(' ', extra));
             Assert.That(stderr, Does.StartWith("poslf: error: ").And.Contain(expected), string.Join(' ', extra));
         }
-        var badSeed = Poslf(null, ["slurm", "submit", .. Sweep(outDir, seeds: "42,4x"), "--dry-run"]);
+        var badSeed = Poslf.Run(null, ["slurm", "submit", .. Sweep(outDir, seeds: "42,4x"), "--dry-run"]);
         Assert.That((badSeed.ExitCode, badSeed.Stderr.TrimEnd()), Is.EqualTo((2, "poslf: error: '4x' is not an integer seed (--seeds)")));
-        var noSbatch = Poslf(new Dictionary<string, string> { ["PATH"] = "/nonexistent" }, ["slurm", "submit", .. Sweep(outDir)]);
+        var noSbatch = Poslf.Run(new Dictionary<string, string> { ["PATH"] = "/nonexistent" }, ["slurm", "submit", .. Sweep(outDir)]);
         Assert.That(noSbatch.ExitCode, Is.EqualTo(1));
         Assert.That(noSbatch.Stderr, Does.StartWith("poslf: error: sbatch not found on PATH"));
     }
@@ -101,8 +83,8 @@ public class SlurmCommandsTests
     public void Run_with_shard_slurm_outside_an_array_job_fails_at_once_in_one_line()
     {
         var outDir = TinyWorld.TempDir("cli-shard-slurm");
-        var (code, stdout, stderr) = Poslf(null, "run", "--configs", "baseline", "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir,
-            "--out", outDir, "--shard", "slurm");
+        var (code, stdout, stderr) = Poslf.Run(null, ["run", "--configs", "baseline", "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir,
+            "--out", outDir, "--shard", "slurm"]);
         Assert.That(code, Is.EqualTo(2));
         Assert.That(stderr.TrimEnd(), Is.EqualTo("poslf: error: not inside a Slurm array job: SLURM_ARRAY_TASK_ID is not set; submit the sweep with 'poslf slurm submit' or give --shard i/n (--shard slurm)"));
         Assert.That(stdout, Is.Empty);
@@ -118,8 +100,8 @@ public class SlurmCommandsTests
             ["SLURM_ARRAY_TASK_ID"] = "11", ["SLURM_ARRAY_TASK_MIN"] = "10", ["SLURM_ARRAY_TASK_MAX"] = "11", ["SLURM_ARRAY_TASK_COUNT"] = "2",
         };
         var outDir = TinyWorld.TempDir("cli-shard-slurm");
-        var (code, stdout, stderr) = Poslf(env, "run", "--configs", "baseline", "--seeds", "42,43", "--model", TinyWorld.ModelDir,
-            "--data-dir", SmokeSizedData.Value, "--out", outDir, "--shard", "slurm", "--no-summary");
+        var (code, stdout, stderr) = Poslf.Run(env, ["run", "--configs", "baseline", "--seeds", "42,43", "--model", TinyWorld.ModelDir,
+            "--data-dir", SmokeSizedData.Value, "--out", outDir, "--shard", "slurm", "--no-summary"]);
         Assert.That(code, Is.EqualTo(0), stdout + stderr);
         Assert.That(stdout, Does.Contain("poslf run: 1 run(s) = 1 config(s) × 2 seed(s) (shard of)"));
         Assert.That(Directory.GetFiles(outDir, "metrics.json", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(outDir, f)),

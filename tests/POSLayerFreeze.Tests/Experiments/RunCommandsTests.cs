@@ -1,30 +1,12 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Tests.Cli;
 
 namespace POSLayerFreeze.Tests.Experiments;
 
 /// <summary>poslf report / merge / run --shard through the built CLI (dotnet poslf.dll).</summary>
 public class RunCommandsTests
 {
-    private static (int ExitCode, string Stdout, string Stderr) Poslf(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "poslf.dll"), .. args])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        psi.Environment["COLUMNS"] = "200";
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"poslf {string.Join(' ', args)} did not finish in 60 s");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
     [Test]
     public void Report_rebuilds_summary_files_from_run_folders()
     {
@@ -32,14 +14,14 @@ public class RunCommandsTests
         var (baseline, words) = SyntheticRuns.Uniform(8);
         SyntheticRuns.Write(dir, "baseline", 42, baseline, words);
         SyntheticRuns.Write(dir, "slpf-1", 42, SyntheticRuns.Uniform(9).Correct, words);
-        var (code, stdout, stderr) = Poslf("report", dir);
+        var (code, stdout, stderr) = Poslf.Run("report", dir);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("slpf-1"));
         Assert.That(JsonNode.Parse(File.ReadAllText(Path.Combine(dir, Summary.JsonFile)))!["runs"]!.GetValue<int>(), Is.EqualTo(2));
         Assert.That(File.ReadAllText(Path.Combine(dir, Summary.MarkdownFile)), Does.Contain("| slpf-1 |"));
         Assert.That(File.Exists(Path.Combine(dir, Summary.FigureFile)), Is.True);
 
-        var empty = Poslf("report", TinyWorld.TempDir("cli-empty"));
+        var empty = Poslf.Run("report", TinyWorld.TempDir("cli-empty"));
         Assert.That(empty.ExitCode, Is.Not.EqualTo(0));
         Assert.That(empty.Stdout + empty.Stderr, Does.Contain("no finished runs"));
     }
@@ -53,18 +35,18 @@ public class RunCommandsTests
         SyntheticRuns.Write(a, "baseline", 42, correct, words);
         SyntheticRuns.Write(b, "all", 42, SyntheticRuns.Uniform(3).Correct, words);
         var outDir = Path.Combine(TinyWorld.TempDir("cli-merge"), "merged");
-        var (code, stdout, stderr) = Poslf("merge", a, b, "--out", outDir);
+        var (code, stdout, stderr) = Poslf.Run("merge", a, b, "--out", outDir);
         Assert.That(code, Is.EqualTo(0), stderr);
         Assert.That(stdout, Does.Contain("merged 2 run(s)"));
         foreach (var file in new[] { "baseline/seed-42/metrics.json", "all/seed-42/test.sentences.json", Summary.JsonFile, Summary.MarkdownFile, Summary.FigureFile })
             Assert.That(File.Exists(Path.Combine(outDir, file)), Is.True, file);
 
         SyntheticRuns.Write(b, "baseline", 42, correct, words, variant: "cccccccccccccccccccc");
-        var conflict = Poslf("merge", a, b, "--out", Path.Combine(TinyWorld.TempDir("cli-merge"), "merged"));
+        var conflict = Poslf.Run("merge", a, b, "--out", Path.Combine(TinyWorld.TempDir("cli-merge"), "merged"));
         Assert.That(conflict.ExitCode, Is.Not.EqualTo(0));
         Assert.That(conflict.Stdout + conflict.Stderr, Does.Contain("different inputs"));
 
-        var noOut = Poslf("merge", a);
+        var noOut = Poslf.Run("merge", a);
         Assert.That(noOut.ExitCode, Is.Not.EqualTo(0), "--out is required");
     }
 
@@ -72,7 +54,7 @@ public class RunCommandsTests
     public void Run_rejects_an_impossible_shard_before_training()
     {
         var outDir = TinyWorld.TempDir("cli-shard");
-        var (code, stdout, stderr) = Poslf("run", "--configs", "baseline", "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir,
+        var (code, stdout, stderr) = Poslf.Run("run", "--configs", "baseline", "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir,
             "--out", outDir, "--shard", "3/2");
         Assert.That(code, Is.Not.EqualTo(0));
         Assert.That(stdout + stderr, Does.Contain("--shard '3/2'").And.Contain("0 ≤ i < n"));

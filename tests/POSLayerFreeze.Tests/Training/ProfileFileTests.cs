@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Tests.Cli;
 using POSLayerFreeze.Tests.Experiments;
 using POSLayerFreeze.Training;
 
@@ -126,37 +126,20 @@ public class ProfileFileTests
         public void RunFinished(RunSpec spec, JsonObject metrics) { }
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) Poslf(params string[] args)
-    {
-        var psi = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "poslf.dll"), .. args])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"poslf {string.Join(' ', args)} did not finish in 60 s");
-        }
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
-
     [Test]
     public void Cli_profile_show_prints_a_loadable_profile_and_a_malformed_file_is_one_error_line()
     {
-        var (code, stdout, stderr) = Poslf("profile", "show", "smoke", "--lr", "0.0001");
+        var (code, stdout, stderr) = Poslf.Run("profile", "show", "smoke", "--lr", "0.0001");
         Assert.That(code, Is.EqualTo(0), stderr);
         var shown = ProfileFile.Load(Write(stdout, "shown.json"));
         Assert.That((shown.Name, shown.LearningRate, shown.TrainSentences), Is.EqualTo(("smoke+lr=0.0001", 1e-4, (int?)1024)));
 
         var bad = Write("{\n  \"name\": \"x\",\n  \"version\": 1,\n  \"epochs\": \"three\",\n  \"batch_size\": 8,\n  \"learning_rate\": 1e-4\n}", "bad.json");
-        var run = Poslf("run", "--profile", bad, "--configs", "all", "--out", TinyWorld.TempDir("cli-bad-profile"), "--data-dir", TinyWorld.DataDir);
+        var run = Poslf.Run("run", "--profile", bad, "--configs", "all", "--out", TinyWorld.TempDir("cli-bad-profile"), "--data-dir", TinyWorld.DataDir);
         Assert.That(run.ExitCode, Is.EqualTo(1), run.Stdout + run.Stderr);
         Assert.That(run.Stderr.Trim(), Is.EqualTo($"poslf: error: field 'epochs' must be an integer, found \"three\" ({bad}:4)"));
 
-        var missing = Poslf("profile", "show", "nonesuch");
+        var missing = Poslf.Run("profile", "show", "nonesuch");
         Assert.That(missing.ExitCode, Is.EqualTo(2));
         Assert.That(missing.Stderr.Trim(), Does.StartWith("poslf: error: 'nonesuch' is neither a built-in profile").And.EndWith("(--profile)"));
     }
