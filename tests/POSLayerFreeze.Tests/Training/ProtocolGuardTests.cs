@@ -21,7 +21,7 @@ public sealed class ProtocolGuardTests
 {
     private static ExperimentData? s_data;
 
-    private static ExperimentData Data => s_data ??= ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, EwtDataset.Locate(TinyWorld.DataDir));
+    private static ExperimentData Data => s_data ??= ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, Treebank.FromFolder(TinyWorld.DataDir, "test"));
 
     /// <summary>The classifier weights after training TinyWorld with <paramref name="profile"/> from seed 42.</summary>
     private static float[] TrainedHead(TrainingProfile profile, ModelSource? source = null)
@@ -114,7 +114,7 @@ public sealed class ProtocolGuardTests
     {
         // The counts of UD English EWT 2.16 (shared/datasets/ud-english-ewt/README): 2,001 dev sentences, 25,147
         // UPOS words; 2,077 test sentences, 25,094 words. Tokenized with the tiny vocabulary: only the counts matter.
-        var data = ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, EwtDataset.Locate(TestPaths.DatasetDir));
+        var data = ExperimentData.Load(TinyWorld.Model, TinyWorld.Profile, Treebank.FromFolder(TestPaths.DatasetDir, "test"));
         Assert.Multiple(() =>
         {
             Assert.That((data.Test.Sentences.Count, data.Test.Words), Is.EqualTo((2077, 25094)), "test");
