@@ -77,6 +77,19 @@ public class SummaryTests
     }
 
     [Test]
+    public void Every_claim_names_two_summarized_configurations_for_its_effect_tolerance()
+    {
+        // the golden of a claim takes its effect tolerance from these two (Golden/GoldenSnapshots.EffectTolerance)
+        var dir = WriteStudy(slpf0: 8, slpf1: 9, clpf: [7, 6], all: 2);
+        var configs = Summary.Summarize(Summary.Collect(dir)).Select(c => c.Config).ToHashSet();
+        foreach (var claim in ClaimsOf(dir).Values)
+        {
+            Assert.That(claim.Compared, Has.Count.EqualTo(2), claim.Id);
+            Assert.That(claim.Compared, Is.SubsetOf(configs), claim.Id);
+        }
+    }
+
+    [Test]
     public void Claims_fail_when_the_numbers_contradict_them()
     {
         // Best single layer is slpf-1 only on average, with an interval across 0; clpf rises; all is not the worst.

@@ -112,3 +112,86 @@ public sealed class TolerancePolicyTests
         Assert.That(golden.Provenance.ProfileVersion, Is.EqualTo("1"), "these are goldens of full v1");
     }
 }
+
+/// <summary>The snapshot a configuration spec checks, built from hand-written runs (the specs only pick the runs).</summary>
+public sealed class GoldenSnapshotsTests
+{
+    private static readonly PlatformFingerprint Here = new("cpu", "cpu", "0.107.0", "2.10.0", "avx512", 2);
+
+    private static RunRecord Run(long seed, double test, double dev, double macro, double nounF1, PlatformFingerprint? fingerprint, long trainable = 1000) =>
+        new("slpf-1", seed, "/runs/slpf-1/seed-" + seed, new JsonObject
+        {
+            ["trainable_parameters"] = trainable,
+            ["test"] = new JsonObject
+            {
+                ["accuracy"] = test, ["macro_f1"] = macro, ["words"] = 25094L,
+                ["per_tag"] = new JsonObject
+                {
+                    ["NOUN"] = new JsonObject { ["support"] = 4123, ["f1"] = nounF1 },
+                    ["X"] = new JsonObject { ["support"] = 40, ["f1"] = 0.1 },   // too rare to be stable: left out
+                },
+            },
+            ["dev"] = new JsonObject { ["accuracy"] = dev, ["words"] = 25147L },
+            ["provenance"] = new JsonObject
+            {
+                ["torchsharp"] = "0.107.0", ["libtorch"] = "2.10.0", ["device"] = "cpu", ["date_utc"] = "2026-12-01T09:00:00Z", ["commit"] = "abc",
+                ["fingerprint"] = fingerprint?.ToJson(),
+            },
+        }, [], []);
+
+    private static GoldenContext Context(string backend) =>
+        new(POSLayerFreeze.Training.TrainingProfile.Smoke, "minilm", backend, backend);
+
+    [Test]
+    public void OneSeedOnTheCpuGetsTheFixedTolerancesAndTheExactFacts()
+    {
+        var snapshot = GoldenSnapshots.ForConfiguration([Run(42, 0.91, 0.92, 0.74, 0.88, Here)], Context("cpu"));
+        Assert.That(snapshot.Metrics.Keys, Is.EquivalentTo((string[])["test.accuracy", "dev.accuracy", "test.macro_f1", "test.f1.NOUN"]));
+        Assert.That(snapshot.Metrics["test.accuracy"], Is.EqualTo(new Metric(0.91, TolerancePolicy.CpuAccuracy)));
+        Assert.That(snapshot.Metrics["dev.accuracy"], Is.EqualTo(new Metric(0.92, TolerancePolicy.CpuAccuracy)));
+        Assert.That(snapshot.Metrics["test.macro_f1"], Is.EqualTo(new Metric(0.74, TolerancePolicy.CpuMacroF1)));
+        Assert.That(snapshot.Metrics["test.f1.NOUN"], Is.EqualTo(new Metric(0.88, TolerancePolicy.CpuTagF1)));
+        Assert.That(snapshot.Facts, Is.EquivalentTo(new Dictionary<string, Fact>
+        {
+            ["trainable_parameters"] = Fact.Of(1000), ["test.words"] = Fact.Of(25094), ["dev.words"] = Fact.Of(25147), ["seeds"] = Fact.Of("42"),
+        }));
+        var p = snapshot.Provenance;
+        Assert.That((p.Profile, p.ProfileVersion, p.Model, p.Backend, p.Date, p.Commit, p.Fingerprint),
+            Is.EqualTo(("smoke", POSLayerFreeze.Training.TrainingProfile.Smoke.Version.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "minilm", "cpu", "2026-12-01T09:00:00Z", "abc", (PlatformFingerprint?)Here)));
+    }
+
+    [Test]
+    public void SeveralSeedsOnCudaGetThreeStandardErrorsOfTheirMean()
+    {
+        // test accuracy 0.950, 0.953, 0.956: mean 0.953, sd 0.003, 3·0.003/√3 → 0.0052
+        var runs = new[] { Run(44, 0.956, 0.9, 0.7, 0.9, Here), Run(42, 0.950, 0.9, 0.7, 0.9, Here), Run(43, 0.953, 0.9, 0.7, 0.9, Here) };
+        var snapshot = GoldenSnapshots.ForConfiguration(runs, Context("cuda"));
+        Assert.That(snapshot.Metrics["test.accuracy"].Value, Is.EqualTo(0.953).Within(1e-12));
+        Assert.That(snapshot.Metrics["test.accuracy"].Tolerance, Is.EqualTo(0.0052));
+        Assert.That(snapshot.Metrics["dev.accuracy"].Tolerance, Is.EqualTo(TolerancePolicy.SpreadFloor), "no spread: the floor");
+        Assert.That(snapshot.Metrics["test.f1.NOUN"].Tolerance, Is.EqualTo(TolerancePolicy.TagSpreadFloor));
+        Assert.That(snapshot.Facts["seeds"], Is.EqualTo(Fact.Of("42,43,44")));
+        Assert.That(snapshot.Provenance.Seeds, Is.EqualTo((int[])[42, 43, 44]));
+    }
+
+    [Test]
+    public void RunsOfDifferentPlatformsOrParameterCountsGiveNoSingleFingerprintOrFail()
+    {
+        var mixed = GoldenSnapshots.ForConfiguration([Run(42, 0.9, 0.9, 0.7, 0.9, Here), Run(43, 0.9, 0.9, 0.7, 0.9, Here with { CpuThreads = 4 })], Context("cpu"));
+        Assert.That(mixed.Provenance.Fingerprint, Is.Null, "no single rounding path to compare exactly against");
+        var unrecorded = GoldenSnapshots.ForConfiguration([Run(42, 0.9, 0.9, 0.7, 0.9, null)], Context("cpu"));
+        Assert.That(unrecorded.Provenance.Fingerprint, Is.Null);
+        Assert.That(() => GoldenSnapshots.ForConfiguration([Run(42, 0.9, 0.9, 0.7, 0.9, Here), Run(43, 0.9, 0.9, 0.7, 0.9, Here, trainable: 999)], Context("cpu")),
+            Throws.TypeOf<InvalidDataException>().With.Message.Contains("trainable_parameters differs between the seeds"));
+        Assert.That(() => GoldenSnapshots.ForConfiguration([], Context("cpu")), Throws.ArgumentException);
+    }
+
+    [Test]
+    public void TwoSeedsAlreadyMeasureASpreadAndAZeroToleranceIsAllowed()
+    {
+        // two seeds: 3·sd/√2 = 1.5·|a − b| = 0.004995 → 0.005 (the CPU fallback would give the 0.005 passed as cpu only by chance: use another)
+        Assert.That(TolerancePolicy.OfMean("cuda", 0.005, 0.002, [0.950, 0.95333]), Is.EqualTo(0.005));
+        Assert.That(new Metric(0.5, 0).Tolerance, Is.Zero);
+    }
+}

@@ -97,6 +97,31 @@ public class WordPieceAlignerTests
     }
 
     [Test]
+    public void EachLabelSitsOnItsWordsFirstSubToken()
+    {
+        // Hugging Face's rule (label_all_tokens off): the first sub-token of a word carries its label, the others
+        // −100. Derived here from Encode's word ids (checked against Hugging Face), not from Windows itself.
+        var sentences = new EwtDataset(TestPaths.DatasetDir).Load("dev").Take(200).ToList();
+        var multiPiece = 0;
+        foreach (var sentence in sentences)
+        {
+            var words = sentence.Forms();
+            var labels = sentence.UposIds();
+            var encoded = Aligner.Encode(words);
+            var windows = Aligner.Windows(words, labels, maxLength: 512);
+            Assert.That(windows, Has.Length.EqualTo(1));
+            for (var t = 0; t < encoded.WordIds.Length; t++)
+            {
+                var word = encoded.WordIds[t];
+                var first = word is { } w && encoded.WordIds[t - 1] != w;
+                Assert.That(windows[0].Labels[t], Is.EqualTo(first ? labels[word!.Value] : Upos.IgnoreIndex), $"token {t} of '{string.Join(' ', words)}'");
+                if (word is not null && !first) multiPiece++;
+            }
+        }
+        Assert.That(multiPiece, Is.GreaterThan(100), "the sample has words of several sub-tokens");
+    }
+
+    [Test]
     public void AWordLongerThanAWindowKeepsItsFirstSubToken()
     {
         var words = Seq("a", "jurists", "b");
