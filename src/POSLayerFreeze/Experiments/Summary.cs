@@ -71,6 +71,10 @@ public sealed record Claim(string Id, string Statement, bool Holds, string Effec
 
     /// <summary>True when <see cref="EffectSize"/> is a ratio of training costs, not a difference of accuracies.</summary>
     public bool EffectIsCostRatio { get; init; }
+
+    /// <summary>For a cost claim, the part of <see cref="Claim.Holds"/> that is deterministic: trainable parameters
+    /// fall at every step of the chain (the time part rests on measured seconds).</summary>
+    public bool? ParametersFall { get; init; }
 }
 
 /// <summary>
@@ -328,6 +332,7 @@ public static class Summary
             costRises.Length == 0 && paramRises.Length == 0, effect, Math.Round(ratio, 6))
         {
             EffectIsCostRatio = true,
+            ParametersFall = paramRises.Length == 0,
             Compared = [weakest.Second.Config, weakest.First.Config],
             Power = PowerLine($"the weakest saving, {weakest.First.Config} − {weakest.Second.Config} in {measure.Name}",
                 measure.Of(weakest.First).Mean - measure.Of(weakest.Second).Mean, measure.Of(weakest.First), measure.Of(weakest.Second),
