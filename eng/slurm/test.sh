@@ -252,11 +252,14 @@ runs_per_shard=$(for i in $(seq 0 $((shards - 1))); do find "$work/out/shards/sh
 log "runs per shard folder: $runs_per_shard"
 
 # What legitimately differs between identical runs, as the merge test drops it (SweepTests/RunExecutorTests
-# Comparable*): timings (train_seconds, train_tokens_per_second in the summary; train.seconds and
-# train.tokens_per_second in metrics.json) and the provenance block. Matched by name so a new timing field of
-# that form does not break the comparison; every other field must be equal.
-drop_timing='walk(if type == "object" then with_entries(select(.key | test("^(train_)?(seconds|tokens_per_second)$") | not)) else . end)'
-comparable_summary=$drop_timing
+# Comparable*): timings (train_seconds, train_seconds_per_step, train_cpu_seconds_per_step and
+# train_tokens_per_second in the summary; train.seconds, train.cpu_seconds and train.tokens_per_second in
+# metrics.json), the measured parts of the cost claim (its outcome and ratios are times), and the provenance
+# block. Matched by name so a new timing field of that form does not break the comparison; every other field
+# must be equal.
+drop_timing='walk(if type == "object" then with_entries(select(.key | test("^(train_)?(cpu_)?(seconds|seconds_per_step|tokens_per_second)$") | not)) else . end)'
+drop_cost_claim='if has("claims") then .claims |= map(if .id == "freezing-saves-training-cost" then del(.effect, .effect_size, .holds, .power) else . end) else . end'
+comparable_summary="$drop_timing | $drop_cost_claim"
 comparable_metrics="del(.provenance) | $drop_timing"
 diff <(jq -S "$comparable_summary" "$work/whole/summary.json") <(jq -S "$comparable_summary" "$work/out/merged/summary.json") \
   || fail "merged summary.json differs from the unsharded sweep's"
