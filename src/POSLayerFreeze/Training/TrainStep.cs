@@ -68,9 +68,11 @@ public sealed class StepBatch : IDisposable
     {
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(batch);
-        var lengths = new int[windows.Count];
-        foreach (var i in batch) lengths[i] = windows[i].Length;
-        var buckets = MicroBatches.Split(batch, lengths, bucketOverheadTokens).Select(b => DeviceBatch.Upload(windows, b, padId, device)).ToArray();
+        // Split positions within the batch (lengths of this batch only, not an array over every window per step),
+        // then map them back to window indices.
+        var lengths = batch.Select(i => windows[i].Length).ToArray();
+        var buckets = MicroBatches.Split([.. Enumerable.Range(0, batch.Length)], lengths, bucketOverheadTokens)
+            .Select(b => DeviceBatch.Upload(windows, [.. b.Select(position => batch[position])], padId, device)).ToArray();
         var labelled = batch.Sum(i => (long)windows[i].Labels.Count(l => l != Upos.IgnoreIndex));
         if (labelled == 0) throw new ArgumentException("a training batch has no labelled token", nameof(batch));
         return new StepBatch(buckets, labelled, batch.Sum(i => (long)windows[i].Length), buckets.Sum(b => (long)b.Windows.Length * b.Length));
