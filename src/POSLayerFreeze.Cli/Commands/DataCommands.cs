@@ -17,17 +17,17 @@ public static class DataCommands
     private static Command CreateFetch()
     {
         var dest = new Option<string?>("--dest") { Description = "Destination folder (default: the per-user cache that --data-dir falls back to)." };
-        var baseUrl = new Option<string?>("--base-url") { Description = $"Where the en_ewt-ud-*.conllu files are (http(s) or file://; default {DatasetFetcher.DefaultBaseUrl})." };
+        var baseUrl = new Option<string?>("--base-url") { Description = $"Where the en_ewt-ud-*.conllu files are (http(s) or file://; default ${DatasetFetcher.BaseUrlVariable}, else {DatasetFetcher.DefaultBaseUrl})." };
         var command = new Command("fetch", "Download train/dev/test, check each sha256 and place only verified files.");
         command.Options.Add(dest);
         command.Options.Add(baseUrl);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var destination = parse.GetValue(dest) ?? DatasetLocator.UserCacheDirectory();
-            using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+            using var http = DatasetFetcher.CreateHttpClient();
             try
             {
-                var placed = await new DatasetFetcher(http, parse.GetValue(baseUrl)).FetchAsync(destination, Console.Out, cancellationToken).ConfigureAwait(false);
+                var placed = await new DatasetFetcher(http, DatasetFetcher.ResolveBaseUrl(parse.GetValue(baseUrl))).FetchAsync(destination, Console.Out, cancellationToken).ConfigureAwait(false);
                 Console.WriteLine($"data fetch: {placed.Count} files verified in {destination}");
                 return 0;
             }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Cluster;
+using POSLayerFreeze.Data;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
@@ -35,7 +36,7 @@ internal static class RunCommands
         var command = new Command("run", "Train and evaluate freeze configurations; resumable; writes per-run metrics, summary and result.png.");
         foreach (var o in new Option[] { suite, configs, seeds, model, device, outDir, dataDir, treebank, shard, parallel, tf32, cachedPrefix, saveModel, noSummary, wait }.Concat(profileOptions.All))
             command.Options.Add(o);
-        command.SetAction((parse, cancel) =>
+        command.SetAction(async (parse, cancel) =>
         {
             var deviceName = parse.GetValue(device)!;
             Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
@@ -63,6 +64,11 @@ internal static class RunCommands
             if (configText is not null)
                 foreach (var name in names) Usage("--configs", () => FreezePlan.Parse(name, source.Config.NumLayers));
             request = request with { Configs = names };
+            // No dataset named and an empty per-user cache: fetch EWT, as `poslf data fetch` would, once every option
+            // has been checked (a typo is not answered by a download). Progress goes to stderr, stdout stays the sweep's;
+            // offline this is the one error line.
+            using (var http = DatasetFetcher.CreateHttpClient())
+                await EwtAutoFetch.EnsureAsync(request.TreebankDir, request.DataDir, http, Console.Error, cancellationToken: cancel).ConfigureAwait(false);
             var specs = Sweep.Plan(request, source);
             foreach (var bad in Summary.Inspect(request.OutDir).Rejected) Warn(bad);
             if (shardPart is var (index, count)) specs = RunSpec.Shard(specs, index, count);
@@ -82,7 +88,7 @@ internal static class RunCommands
                 var configsSummary = Summary.Write(request.OutDir);
                 PrintSummary(configsSummary, request.OutDir);
             }
-            return Task.FromResult(0);
+            return 0;
         });
         return command;
     }

@@ -68,6 +68,21 @@ public static class DatasetLocator
         return Treebank.Ewt(ResolveDirectory(dataDir, environment));
     }
 
+    /// <summary>
+    /// The per-user cache folder when a run would read EWT from it — no <c>--treebank</c>, <c>--data-dir</c>,
+    /// <see cref="TreebankVariable"/> or <see cref="EnvironmentVariable"/> — and it lacks a split's file (plain or
+    /// gzip); otherwise null. Only then may a run fill it by itself: a folder the user named is never written to.
+    /// </summary>
+    public static string? UnfilledUserCache(string? treebankDir, string? dataDir, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        if (!string.IsNullOrEmpty(treebankDir) || !string.IsNullOrEmpty(dataDir)) return null;
+        if (!string.IsNullOrEmpty(environment(TreebankVariable)) || !string.IsNullOrEmpty(environment(EnvironmentVariable))) return null;
+        var cache = UserCacheDirectory(environment);
+        var complete = EwtDataset.Splits.All(s => File.Exists(Path.Combine(cache, s.FileName)) || File.Exists(Path.Combine(cache, s.FileName + ".gz")));
+        return complete ? null : cache;
+    }
+
     /// <summary>Resolves the directory and returns the split's file in it.</summary>
     public static string Locate(string split, string? dataDir, Func<string, string?>? environment = null)
     {

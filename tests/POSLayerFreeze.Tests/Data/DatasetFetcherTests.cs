@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using System.Net;
-using System.Net.Sockets;
 using POSLayerFreeze.Data;
 
 namespace POSLayerFreeze.Tests.Data;
@@ -20,81 +17,13 @@ public class DatasetFetcherTests
     [TearDown]
     public void DeleteDir() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>Serves the decompressed shared files under /repo/, optionally corrupting one of them.</summary>
-    private sealed class LocalServer : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
-        private readonly Dictionary<string, byte[]> _files;
-
-        public LocalServer(Dictionary<string, byte[]> files)
-        {
-            _files = files;
-            int port = FreePort();
-            BaseUrl = $"http://127.0.0.1:{port.ToString(System.Globalization.CultureInfo.InvariantCulture)}/repo/";
-            _listener.Prefixes.Add(BaseUrl);
-            _listener.Start();
-            _loop = Task.Run(Serve);
-        }
-
-        public string BaseUrl { get; }
-        public int Requests;
-
-        private async Task Serve()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await _listener.GetContextAsync(); }
-                catch (HttpListenerException) { return; }
-                catch (ObjectDisposedException) { return; }
-                Interlocked.Increment(ref Requests);
-                var name = context.Request.Url!.AbsolutePath.Split('/')[^1];
-                if (_files.TryGetValue(name, out var bytes))
-                {
-                    context.Response.StatusCode = 200;
-                    await context.Response.OutputStream.WriteAsync(bytes);
-                }
-                else
-                {
-                    context.Response.StatusCode = 404;
-                }
-                context.Response.Close();
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            return ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
-            try { _loop.Wait(TimeSpan.FromSeconds(5)); } catch (AggregateException) { }
-        }
-    }
-
     /// <summary>The uncompressed release files, whether the dataset folder holds them plain or gzipped.</summary>
-    internal static Dictionary<string, byte[]> RealFiles() => EwtDataset.Splits.ToDictionary(
-        s => s.FileName,
-        s =>
-        {
-            var path = DatasetLocator.Locate(s.Name, TestPaths.DatasetDir);
-            using var file = File.OpenRead(path);
-            using Stream content = path.EndsWith(".gz", StringComparison.Ordinal) ? new GZipStream(file, CompressionMode.Decompress) : file;
-            using var ms = new MemoryStream();
-            content.CopyTo(ms);
-            return ms.ToArray();
-        });
+    internal static Dictionary<string, byte[]> RealFiles() => LocalHttpServer.EwtFiles();
 
     [Test]
     public async Task FetchDownloadsVerifiesAndPlacesAllThreeFiles()
     {
-        using var server = new LocalServer(RealFiles());
+        using var server = new LocalHttpServer(RealFiles());
         using var http = new HttpClient();
         var dest = Path.Combine(_dir, "cache");
 
@@ -115,7 +44,7 @@ public class DatasetFetcherTests
         var files = RealFiles();
         var dev = files["en_ewt-ud-dev.conllu"];
         dev[100] ^= 0x01;
-        using var server = new LocalServer(files);
+        using var server = new LocalHttpServer(files);
         using var http = new HttpClient();
         var dest = Path.Combine(_dir, "cache");
 
@@ -130,7 +59,7 @@ public class DatasetFetcherTests
     [Test]
     public void HttpErrorIsReported()
     {
-        using var server = new LocalServer([]);
+        using var server = new LocalHttpServer(new Dictionary<string, byte[]>());
         using var http = new HttpClient();
         var error = Assert.ThrowsAsync<HttpRequestException>(() => new DatasetFetcher(http, server.BaseUrl).FetchAsync(Path.Combine(_dir, "c")))!;
         Assert.That(error.Message, Does.Contain("404"));
