@@ -20,7 +20,9 @@ internal sealed class ProfileOptions
     public Option<double?> WeightDecay { get; } = new("--weight-decay") { Description = "Override the profile's weight decay" };
     public Option<string?> BatchOrder { get; } = new("--batch-order") { Description = "random (Hugging Face's default, the profiles') | group-by-length (Hugging Face's LengthGroupedSampler); recorded in the profile and the inputs hash" };
 
-    public IEnumerable<Option> All => [Profile, LearningRate, Epochs, BatchSize, MaxLength, TrainSentences, WarmupRatio, WeightDecay, BatchOrder];
+    public Option<bool> EvalEachEpoch { get; } = new("--eval-each-epoch") { Description = "Also measure dev accuracy after every epoch (log_history, TensorBoard eval/accuracy, curves.png); changes no number; the profile's name gains +eval=epoch" };
+
+    public IEnumerable<Option> All => [Profile, LearningRate, Epochs, BatchSize, MaxLength, TrainSentences, WarmupRatio, WeightDecay, BatchOrder, EvalEachEpoch];
 
     /// <summary>The effective profile: the named or file profile (else <paramref name="defaultName"/>) with the overrides applied.</summary>
     public TrainingProfile Resolve(ParseResult parse, string defaultName)
@@ -31,7 +33,9 @@ internal sealed class ProfileOptions
             ? ProfileFile.Load(nameOrFile)
             : throw new UsageException($"'{nameOrFile}' is neither a built-in profile (smoke, full) nor a profile file that exists", "--profile");
         return ProfileFile.Apply(profile, new ProfileOverrides(parse.GetValue(LearningRate), parse.GetValue(Epochs), parse.GetValue(BatchSize),
-            parse.GetValue(MaxLength), parse.GetValue(TrainSentences), parse.GetValue(WarmupRatio), parse.GetValue(WeightDecay), parse.GetValue(BatchOrder)));
+            parse.GetValue(MaxLength), parse.GetValue(TrainSentences), parse.GetValue(WarmupRatio), parse.GetValue(WeightDecay), parse.GetValue(BatchOrder),
+            // A flag: present switches it on; absent keeps the profile's value.
+            parse.GetValue(EvalEachEpoch) ? true : null));
     }
 }
 

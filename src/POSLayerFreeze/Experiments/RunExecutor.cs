@@ -51,27 +51,42 @@ public static class RunExecutor
         var options = new TrainOptions { CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens };
         // Process CPU time around the whole call (batch upload included): the cost measure that holds on shared cores,
         // where wall time depends on the neighbours. Reading it is a /proc read on the host, never a device sync.
+        var padId = data.Tokenizer.PadId;
+        // The one dev evaluation, after an epoch (eval_each_epoch) and after training: same windows, batches and code.
+        TagMetrics EvaluateDev() => TagMetrics.Compute(data.Dev.Gold,
+            Predictor.Predict(model, data.Dev.Windows, data.Dev.WordCounts, spec.Profile.EvalBatchSize, padId), Upos.Tags);
+        var evaluations = new List<TrainLog.Evaluation>();
+        var evaluationCpuSeconds = 0.0;
+        EpochEnd? afterEpoch = spec.Profile.EvalEachEpoch
+            ? (epochsDone, step) =>
+            {
+                // The last epoch's evaluation is the final one below (nothing changes the model in between).
+                if (epochsDone == spec.Profile.Epochs) return;
+                var before = ProcessCpuSeconds();
+                evaluations.Add(new TrainLog.Evaluation(step, epochsDone, EvaluateDev().Accuracy));
+                evaluationCpuSeconds += ProcessCpuSeconds() - before;
+            }
+            : null;
         var cpuBefore = ProcessCpuSeconds();
         TrainStats stats;
         try
         {
-            stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, data.Tokenizer.PadId, options, progress, cancel);
+            stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, padId, options, progress, afterEpoch, cancel);
         }
         catch (NonFiniteLossException e)
         {
             // Nothing is written: the run stays unfinished and the message says which run and step.
             throw new InvalidOperationException($"{spec.Config} seed {spec.Seed} (profile {spec.Profile.Name}, model {spec.Model}): {e.Message}", e);
         }
-        var cpuSeconds = ProcessCpuSeconds() - cpuBefore;
-        var padId = data.Tokenizer.PadId;
-        var devPred = Predictor.Predict(model, data.Dev.Windows, data.Dev.WordCounts, spec.Profile.EvalBatchSize, padId);
+        // Training cost only: per-epoch evaluations are not training.
+        var cpuSeconds = ProcessCpuSeconds() - cpuBefore - evaluationCpuSeconds;
+        var dev = EvaluateDev();
         var testPred = Predictor.Predict(model, data.Test.Windows, data.Test.WordCounts, spec.Profile.EvalBatchSize, padId);
-        var dev = TagMetrics.Compute(data.Dev.Gold, devPred, Upos.Tags);
         var test = TagMetrics.Compute(data.Test.Gold, testPred, Upos.Tags);
 
         Directory.CreateDirectory(runDirectory);
-        // Dev accuracy is measured once, after the last step: the log's one evaluation entry.
-        TrainLog.Evaluation[] evaluations = [new(stats.Steps, spec.Profile.Epochs, dev.Accuracy)];
+        // After the last step dev accuracy is always measured: the log's last evaluation entry.
+        evaluations.Add(new TrainLog.Evaluation(stats.Steps, spec.Profile.Epochs, dev.Accuracy));
         TrainLog.WriteTensorBoard(Path.Combine(runDirectory, TrainLog.TensorBoardDirectory), stats.Log, evaluations);
         var predictionsPath = Path.Combine(runDirectory, PredictionsFile);
         ConlluWriter.Write(predictionsPath, data.Test.Sentences, testPred);

@@ -420,7 +420,8 @@ public static class Summary
         ["unchecked_claims"] = new JsonArray(UncheckedClaims(configs).Select(u => (JsonNode)new JsonObject { ["id"] = u.Id, ["reason"] = u.Reason }).ToArray()),
     };
 
-    /// <summary>The numbers-changing choices of a profile in one line (batch order, optimizer, schedule, windows).</summary>
+    /// <summary>The numbers-changing choices of a profile in one line (batch order, optimizer, schedule, windows), and
+    /// when dev accuracy is measured.</summary>
     public static string ProtocolLine(JsonNode profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
@@ -428,7 +429,9 @@ public static class Summary
         return $"batch order `{Field("batch_order")}`, {Field("epochs")} epoch(s) of batches of {Field("batch_size")}, "
             + $"AdamW lr {Field("learning_rate")} ({Field("schedule")}, warm-up ratio {Field("warmup_ratio")} / steps {Field("warmup_steps")}), "
             + $"weight decay {Field("weight_decay")} (exempt: {Field("weight_decay_exclude")}), max grad norm {Field("max_grad_norm")}, "
-            + $"train sentences {Field("train_sentences")}, max length {Field("max_length")}";
+            + $"train sentences {Field("train_sentences")}, max length {Field("max_length")}"
+            // Not a number-changing choice, but it decides what the log and curves.png hold; absent means off.
+            + (profile["eval_each_epoch"]?.GetValue<bool>() == true ? ", dev accuracy after every epoch" : ", dev accuracy after training");
     }
 
     public static string Markdown(IReadOnlyList<RunRecord> runs, IReadOnlyList<ConfigSummary> configs, IReadOnlyList<Claim> claims)

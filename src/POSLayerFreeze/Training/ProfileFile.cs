@@ -7,7 +7,7 @@ namespace POSLayerFreeze.Training;
 
 /// <summary>Single profile fields given on the command line (null: keep the profile's).</summary>
 public sealed record ProfileOverrides(double? LearningRate = null, int? Epochs = null, int? BatchSize = null, int? MaxLength = null,
-    int? TrainSentences = null, double? WarmupRatio = null, double? WeightDecay = null, string? BatchOrder = null);
+    int? TrainSentences = null, double? WarmupRatio = null, double? WeightDecay = null, string? BatchOrder = null, bool? EvalEachEpoch = null);
 
 /// <summary>
 /// Profiles as data: a built-in name (<c>smoke</c>, <c>full</c>) or a JSON file with the fields a result saves
@@ -23,7 +23,7 @@ public static class ProfileFile
     [
         "name", "version", "train_sentences", "epochs", "batch_size", "batch_order", "learning_rate", "betas", "eps",
         "weight_decay", "weight_decay_exclude", "schedule", "warmup_ratio", "warmup_steps", "max_grad_norm", "max_length",
-        "eval_batch_size", "default_seeds",
+        "eval_batch_size", "eval_each_epoch", "default_seeds",
     ];
 
     private static readonly string[] Required = ["name", "version", "epochs", "batch_size", "learning_rate"];
@@ -100,6 +100,7 @@ public static class ProfileFile
             MaxGradNorm = json.ContainsKey("max_grad_norm") ? reader.NullableNumber("max_grad_norm", min: 0, exclusiveMin: true) : defaults.MaxGradNorm,
             MaxLength = json.ContainsKey("max_length") ? reader.NullableInt("max_length", min: 3) : defaults.MaxLength,
             EvalBatchSize = json.ContainsKey("eval_batch_size") ? reader.Int("eval_batch_size", min: 1) : defaults.EvalBatchSize,
+            EvalEachEpoch = json.ContainsKey("eval_each_epoch") ? reader.Bool("eval_each_epoch") : defaults.EvalEachEpoch,
             DefaultSeeds = json.ContainsKey("default_seeds") ? reader.Seeds("default_seeds") : defaults.DefaultSeeds,
         };
         if (IsBuiltIn(profile.Name))
@@ -176,14 +177,21 @@ public static class ProfileFile
             if (order != result.BatchOrder) Note("order", BatchSampler.Name(order));
             result = result with { BatchOrder = order };
         }
+        if (overrides.EvalEachEpoch is { } evalEachEpoch)
+        {
+            if (evalEachEpoch != result.EvalEachEpoch) Note("eval", evalEachEpoch ? "epoch" : "end");
+            result = result with { EvalEachEpoch = evalEachEpoch };
+        }
         return changed.Count == 0 ? profile : result with { Name = $"{profile.Name}+{string.Join('+', changed)}" };
     }
 
-    /// <summary>The effective profile as <c>profile show</c> prints it: the saved fields plus default_seeds, a valid profile file.</summary>
+    /// <summary>The effective profile as <c>profile show</c> prints it: the saved fields plus default_seeds and
+    /// eval_each_epoch even when off (so it can be switched on by editing), a valid profile file.</summary>
     public static JsonObject ToFileJson(TrainingProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var json = profile.ToJson();
+        json["eval_each_epoch"] = profile.EvalEachEpoch;
         json["default_seeds"] = new JsonArray(profile.DefaultSeeds.Select(s => (JsonNode)s).ToArray());
         return json;
     }
@@ -208,6 +216,10 @@ public static class ProfileFile
         public string Text(string key) => json[key] is { } node && node.GetValueKind() == JsonValueKind.String
             ? node.GetValue<string>()
             : Fail<string>(key, $"field '{key}' must be a string, found {Shown(key)}");
+
+        public bool Bool(string key) => json[key] is { } node && node.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+            ? node.GetValue<bool>()
+            : Fail<bool>(key, $"field '{key}' must be true or false, found {Shown(key)}");
 
         public int Int(string key, int min) => NullableInt(key, min, allowNull: false)!.Value;
 

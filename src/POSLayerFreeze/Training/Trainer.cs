@@ -45,6 +45,10 @@ public sealed record TrainOptions
 /// <summary>Progress callback: step done, total steps, last loss read (NaN until the first read).</summary>
 public delegate void TrainProgress(int step, int totalSteps, double loss);
 
+/// <summary>Called after each epoch's last step with the epochs done (1-based) and the steps done; the model is in
+/// training mode before and after (the trainer restores it), the training clock is paused meanwhile.</summary>
+public delegate void EpochEnd(int epochsDone, int step);
+
 /// <summary>Training stopped because the loss stopped being a finite number.</summary>
 public sealed class NonFiniteLossException(int step, double loss)
     : Exception($"the training loss became {loss} at step {step}; the run is stopped (lower the learning rate or check the weights)")
@@ -61,9 +65,11 @@ public static class Trainer
 {
     public const int LossReadInterval = 50;
 
+    /// <param name="afterEpoch">Per-epoch work outside training (dev evaluation): excluded from the training time, and
+    /// it must not touch gradients, the optimizer or the RNG (evaluation in eval mode under no_grad does none of these).</param>
     public static TrainStats Train(TokenClassifier model, IReadOnlyList<Parameter> trainable, IReadOnlyList<SentenceWindow> windows,
         TrainingProfile profile, long seed, int padId, TrainOptions? options = null, TrainProgress? progress = null,
-        CancellationToken cancel = default)
+        EpochEnd? afterEpoch = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(windows);
@@ -124,6 +130,15 @@ public static class Trainer
                         sinceRead = 0;
                     }
                     progress?.Invoke(step, totalSteps, lastLoss);
+                }
+                if (afterEpoch is not null)
+                {
+                    // Measured time is training time only; on CUDA the pending steps finish before the clock stops.
+                    if (device.type == DeviceType.CUDA) cuda.synchronize(device);
+                    clock.Stop();
+                    afterEpoch(epoch + 1, step);
+                    model.train();
+                    clock.Start();
                 }
             }
             if (device.type == DeviceType.CUDA) cuda.synchronize(device);

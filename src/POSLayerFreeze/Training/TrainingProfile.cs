@@ -46,6 +46,10 @@ public sealed record TrainingProfile
     /// Null: the model's maximum position count.</summary>
     public int? MaxLength { get; init; }
     public int EvalBatchSize { get; init; } = 64;
+    /// <summary>Also measure dev accuracy after every epoch (Hugging Face's <c>eval_strategy="epoch"</c>), into
+    /// log_history and the TensorBoard log. Changes no number of the run: evaluation runs in eval mode under no_grad,
+    /// draws nothing from the RNG, and its time is not training time. Off by default (it costs a dev pass per epoch).</summary>
+    public bool EvalEachEpoch { get; init; }
     /// <summary>Seeds used when none are given: three for the protocol of record, one for the CPU smoke scale.</summary>
     public IReadOnlyList<long> DefaultSeeds { get; init; } = [42, 43, 44];
 
@@ -102,7 +106,17 @@ public sealed record TrainingProfile
         _ => throw new ArgumentOutOfRangeException(nameof(exclusion)),
     };
 
-    public JsonObject ToJson() => new()
+    /// <summary>The profile as saved in results and hashed into the inputs. <c>eval_each_epoch</c> appears only when
+    /// set, so every run made before the field existed (all of them without per-epoch evaluation) keeps its inputs
+    /// hash; <see cref="ProfileFile.ToFileJson"/> always shows it.</summary>
+    public JsonObject ToJson()
+    {
+        var json = Fields();
+        if (EvalEachEpoch) json["eval_each_epoch"] = true;
+        return json;
+    }
+
+    private JsonObject Fields() => new()
     {
         ["name"] = Name,
         ["version"] = Version,

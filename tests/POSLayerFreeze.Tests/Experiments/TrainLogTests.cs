@@ -18,7 +18,9 @@ public class TrainLogTests : TinyTorchFixture
         var dir = TinyWorld.TempDir("trainlog");
         var model = TinyWorld.Model;
         var data = ExperimentData.Load(model, TinyWorld.Profile, Treebank.FromFolder(TinyWorld.DataDir, "test"));
-        var spec = new RunSpec("baseline", 42, TinyWorld.Profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false)
+        // Two epochs with eval_each_epoch: the event file then holds several eval/accuracy scalars to read back.
+        var profile = TinyWorld.Profile with { Name = "test-eval-epochs", Epochs = 2, EvalEachEpoch = true };
+        var spec = new RunSpec("baseline", 42, profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false)
         {
             Dataset = data.Treebank.Identity,
         };
@@ -35,7 +37,9 @@ public class TrainLogTests : TinyTorchFixture
         foreach (var e in train)
             Assert.That(e!.AsObject().Select(kv => kv.Key), Is.EquivalentTo(new[] { "epoch", "grad_norm", "learning_rate", "loss", "step" }));
         var steps = Run.Value.Metrics["train"]!["steps"]!.GetValue<int>();
-        var eval = history.Single(e => e!["eval_accuracy"] is not null)!;
+        var evals = history.Where(e => e!["eval_accuracy"] is not null).ToArray();
+        Assert.That(evals.Select(e => e!["epoch"]!.GetValue<double>()), Is.EqualTo(new[] { 1.0, 2.0 }), "one evaluation per epoch");
+        var eval = evals[^1]!;
         Assert.That(eval["eval_accuracy"]!.GetValue<double>(), Is.EqualTo(Run.Value.Metrics["dev"]!["accuracy"]!.GetValue<double>()));
         Assert.That(eval["step"]!.GetValue<int>(), Is.EqualTo(steps), "evaluated after the last step");
         Assert.That(train[^1]!["step"]!.GetValue<int>(), Is.EqualTo(steps), "the last step is always logged");
@@ -64,6 +68,7 @@ public class TrainLogTests : TinyTorchFixture
         Same("train/grad_norm", "grad_norm", e => e["loss"] is not null);
         Same("train/epoch", "epoch", e => e["loss"] is not null);
         Same("eval/accuracy", "eval_accuracy", e => e["eval_accuracy"] is not null);
+        Assert.That(scalars["eval/accuracy"].Count(), Is.EqualTo(2), "both epochs' dev accuracy is in the event file");
         Assert.That(TinyWorld.TempFiles(Run.Value.RunDir), Is.Empty);
         Assert.That(Directory.GetDirectories(Run.Value.RunDir).Select(Path.GetFileName), Has.None.StartsWith("."), "no temp folder left");
     }

@@ -63,6 +63,8 @@ public class ProfileFileTests
     [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8}""", "field 'learning_rate' is missing", 1)]
     [TestCase("{\n  \"name\": \"x\",\n  \"version\": 1,,\n}", "not valid JSON", 3)]
     [TestCase("""{"name": "smoke", "version": 2, "epochs": 1, "batch_size": 32, "learning_rate": 1e-4}""", "field 'name' is the built-in profile 'smoke'", 1)]
+    [TestCase("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "eval_each_epoch": "yes"}""", "field 'eval_each_epoch' must be true or false, found \"yes\"", 1)]
+    [TestCase("{\n  \"name\": \"smoke\", \"version\": 2, \"epochs\": 1, \"batch_size\": 32, \"learning_rate\": 5e-4,\n  \"train_sentences\": 1024, \"max_length\": 128, \"default_seeds\": [42], \"eval_each_epoch\": true\n}", "field 'name' is the built-in profile 'smoke'", 2)]
     public void A_malformed_file_is_one_error_line_naming_the_field_the_file_and_the_line(string text, string expected, int line)
     {
         var path = Write(text);
@@ -88,6 +90,32 @@ public class ProfileFileTests
             Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(MaxLength: 2)),
                 Throws.TypeOf<UsageException>().With.Message.EndsWith("(--max-length)"));
         });
+    }
+
+    [Test]
+    public void Eval_each_epoch_is_a_profile_field_off_in_the_built_ins_and_absent_from_their_saved_json()
+    {
+        var on = ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(EvalEachEpoch: true));
+        Assert.Multiple(() =>
+        {
+            Assert.That((TrainingProfile.Smoke.EvalEachEpoch, TrainingProfile.Full.EvalEachEpoch), Is.EqualTo((false, false)));
+            Assert.That(TrainingProfile.Smoke.ToJson().ContainsKey("eval_each_epoch"), Is.False,
+                "off is not saved: the built-ins' saved profile and inputs hash stay as before the field existed");
+            Assert.That(ProfileFile.ToFileJson(TrainingProfile.Smoke)["eval_each_epoch"]!.GetValue<bool>(), Is.False, "profile show lists it");
+            Assert.That((on.Name, on.EvalEachEpoch), Is.EqualTo(("smoke+eval=epoch", true)));
+            Assert.That(on.ToJson()["eval_each_epoch"]!.GetValue<bool>(), Is.True);
+            Assert.That(ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(EvalEachEpoch: false)), Is.SameAs(TrainingProfile.Smoke));
+            var loaded = ProfileFile.Load(Write(FileText(on with { Name = "mine" })));
+            Assert.That(loaded.EvalEachEpoch, Is.True, "read back from a file");
+            Assert.That(ProfileFile.Load(Write("""{"name": "mini", "version": 1, "epochs": 2, "batch_size": 16, "learning_rate": 3e-5}""")).EvalEachEpoch,
+                Is.False, "left out: off");
+            Assert.That(Summary.ProtocolLine(on.ToJson()), Does.EndWith(", dev accuracy after every epoch"));
+            Assert.That(Summary.ProtocolLine(TrainingProfile.Smoke.ToJson()), Does.EndWith(", dev accuracy after training"));
+        });
+        var (code, stdout, stderr) = Poslf.Run("profile", "show", "smoke", "--eval-each-epoch");
+        Assert.That(code, Is.EqualTo(0), stderr);
+        var shown = ProfileFile.Load(Write(stdout, "shown.json"));
+        Assert.That((shown.Name, shown.EvalEachEpoch), Is.EqualTo(("smoke+eval=epoch", true)));
     }
 
     [Test]
