@@ -30,7 +30,9 @@ cd "$work/tests/POSLayerFreeze.Tests"
 dotnet tool restore >/dev/null
 commit="$(git -C "$repo" rev-parse --short=12 "$ref")"
 echo "stryker: $commit, folders ${folders[*]}, started $(date -u +%FT%TZ)"
-dotnet stryker --config-file stryker-config.json "${mutate[@]}"
+# STRYKER_ARGS: extra options for this run, e.g. "--concurrency 2" (word-split on purpose)
+# shellcheck disable=SC2086
+dotnet stryker --config-file stryker-config.json "${mutate[@]}" ${STRYKER_ARGS:-}
 name="$(IFS=-; echo "${folders[*]}")"
 mkdir -p "$repo/eng/stryker/reports"
 report="$(ls -t StrykerOutput/*/reports/mutation-report.json | head -1)"
