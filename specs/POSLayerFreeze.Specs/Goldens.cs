@@ -22,7 +22,7 @@ public static class Goldens
         if (result.Passed) return;
         var p = received.Provenance;
         var lead = result.Outcome == GoldenOutcome.Missing
-            ? $"No golden for {p.Profile} v{p.ProfileVersion} ({p.Backend}/{experiment}): review the received values below and approve them."
+            ? $"No golden for {p.Profile} v{p.ProfileVersion} on {p.EffectiveTreebank.Name} ({p.Backend}/{experiment}): review the received values below and approve them."
             : $"The results of {experiment} moved from the verified golden under the {result.Rule?.Name} rule (a change in results or in conclusion).";
         Assert.Fail($"{lead}\n{result.Message}");
     }

@@ -98,7 +98,8 @@ public static class GoldenSnapshots
     /// Where the numbers came from: the profile and model of the session; versions, device, date, commit and the
     /// platform fingerprint as recorded by the runs themselves (runs reused from a runs folder were made elsewhere),
     /// else this process's. The fingerprint is null unless every run records the same one: results merged from
-    /// several platforms have no single rounding path to compare exactly against.
+    /// several platforms have no single rounding path to compare exactly against. The treebank is the runs' own
+    /// (metrics.json <c>treebank</c>: name, per split sha256 and words); runs of different treebanks are refused.
     /// </summary>
     public static Provenance ProvenanceOf(IReadOnlyList<RunRecord> runs, GoldenContext context)
     {
@@ -108,6 +109,13 @@ public static class GoldenSnapshots
         var recorded = runs.Select(r => r.Metrics["provenance"]).LastOrDefault(p => p is not null);
         string Recorded(string key, Func<string> fallback) => recorded?[key]?.GetValue<string>() is { Length: > 0 } value ? value : fallback();
         var fingerprints = runs.Select(r => PlatformFingerprint.FromJson(r.Metrics["provenance"]?["fingerprint"])).Distinct().ToArray();
+        // Unlike a fingerprint, a treebank cannot be mixed: one snapshot's numbers come from one treebank's words. A run
+        // made before metrics.json recorded its treebank read EWT (its inputs hash, which holds the split sha256s, is
+        // what let it be reused), so it counts as the pinned EWT here and adds no record of its own.
+        var recordedTreebanks = runs.Select(r => r.Metrics["treebank"] is { } t ? GoldenTreebank.FromRunJson(t, Path.Combine(r.Directory, "metrics.json")) : null).ToArray();
+        var treebanks = recordedTreebanks.Select(t => t ?? GoldenTreebank.PinnedEwt).Distinct().ToArray();
+        if (treebanks.Length > 1)
+            throw new InvalidDataException($"the runs of one golden snapshot were made on different treebanks: {string.Join(", ", treebanks.Select(t => t.Describe()))}");
         return new Provenance(
             profile.Name,
             profile.Version.ToString(CultureInfo.InvariantCulture),
@@ -119,7 +127,8 @@ public static class GoldenSnapshots
             Recorded("device", () => context.Device),
             Recorded("date_utc", () => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)),
             Recorded("commit", () => BuildInfo.Commit),
-            fingerprints.Length == 1 ? fingerprints[0] : null);
+            fingerprints.Length == 1 ? fingerprints[0] : null,
+            recordedTreebanks.FirstOrDefault(t => t is not null));
     }
 
     private static Metric Mean(IReadOnlyList<double> perSeed, string backend, double cpu, double floor) =>

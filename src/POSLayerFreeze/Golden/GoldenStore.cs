@@ -19,8 +19,9 @@ public sealed record Approval(string Profile, string Backend, string Experiment,
 /// exactly, other floats within 1e-9); elsewhere |received − verified| ≤ the verified file's tolerance (a received
 /// file carries the tolerances the code proposes, and approval adopts them), with a slack of 1e-12 relative to the
 /// values so a tolerance written as a decimal is not defeated by binary rounding. Facts compare exactly. A golden
-/// of another profile version or model is no golden for this one (the check reports it missing); the other
-/// provenance fields are informational.
+/// of another profile version, model or treebank is no golden for this one (the check reports it missing, naming
+/// the field); the other provenance fields are informational. A verified snapshot that records no treebank predates
+/// the record and is taken as UD English EWT at the pinned commit (<see cref="GoldenTreebank.PinnedEwt"/>).
 /// </remarks>
 public sealed class GoldenStore
 {
@@ -95,6 +96,15 @@ public sealed class GoldenStore
         var table = Compare(verified, received, rule);
         if (table.All(r => r.Ok))
         {
+            // A pass against a golden made before treebanks were recorded: the received snapshot, which records its
+            // treebank, is written so that approving it adds the record; the verified file itself is never touched.
+            if (verified.Provenance.Treebank is null && received.Provenance.Treebank is { } treebank)
+            {
+                AtomicFile.WriteAllText(receivedPath, received.ToJson());
+                return new GoldenResult(experiment, GoldenOutcome.Pass, verifiedPath, receivedPath,
+                    [$"the verified snapshot records no treebank (it predates the record and is taken as {GoldenTreebank.PinnedEwt.Name} at the pinned commit); " +
+                     $"the received one, which records {treebank.Name}, was written: approve it to record the treebank"], table, approve, rule);
+            }
             if (File.Exists(receivedPath)) File.Delete(receivedPath);
             return new GoldenResult(experiment, GoldenOutcome.Pass, verifiedPath, receivedPath, [], table, approve, rule);
         }
@@ -208,6 +218,8 @@ public sealed class GoldenStore
             return $"the verified snapshot is of {verified.Profile} v{verified.ProfileVersion} (it stays that protocol's golden until one for this protocol is approved)";
         if (verified.Model != received.Model)
             return $"the verified snapshot is of model '{verified.Model}', the received one of '{received.Model}'";
+        if (GoldenTreebank.Difference(verified.EffectiveTreebank, received.EffectiveTreebank) is { } treebank)
+            return $"the verified snapshot is of another treebank ({treebank}{(verified.Treebank is null ? "; it records none and is taken as UD English EWT at the pinned commit" : "")})";
         return null;
     }
 
@@ -220,6 +232,7 @@ public sealed class GoldenStore
         }
         CompareProvenance("profile version", verified.Provenance.ProfileVersion, received.Provenance.ProfileVersion);
         CompareProvenance("model", verified.Provenance.Model, received.Provenance.Model);
+        CompareProvenance("treebank", TreebankText(verified.Provenance), TreebankText(received.Provenance));
         CompareProvenance("fingerprint", verified.Provenance.Fingerprint?.Describe() ?? "none", received.Provenance.Fingerprint?.Describe() ?? "none");
         foreach (var name in verified.Metrics.Keys.Union(received.Metrics.Keys).Order(StringComparer.Ordinal))
         {
@@ -250,7 +263,11 @@ public sealed class GoldenStore
         received.Metrics.Select(m => $"{m.Key}: new {Number(m.Value.Value)} ± {Number(m.Value.Tolerance)}")
             .Concat(received.Facts.Select(f => $"{f.Key}: new {f.Value}"))
             .Append(received.Provenance.Fingerprint is { } fingerprint ? $"fingerprint: {fingerprint.Describe()}" : NoFingerprint)
+            .Append($"treebank: {TreebankText(received.Provenance)}")
             .ToList();
+
+    private static string TreebankText(Provenance provenance) =>
+        provenance.Treebank?.Describe() ?? $"none recorded (taken as {GoldenTreebank.PinnedEwt.Describe()})";
 
     private const string NoFingerprint =
         "fingerprint: none recorded (runs made before fingerprints, or on mixed platforms): this golden is compared statistically everywhere";

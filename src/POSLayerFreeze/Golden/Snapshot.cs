@@ -68,8 +68,9 @@ public sealed record Fact
 }
 
 /// <summary>
-/// Where a snapshot came from. <see cref="Profile"/>, <see cref="ProfileVersion"/> and <see cref="Model"/> must match
-/// (a golden of another protocol or model is no golden for this one); <see cref="Fingerprint"/> picks the comparison
+/// Where a snapshot came from. <see cref="Profile"/>, <see cref="ProfileVersion"/>, <see cref="Model"/> and the
+/// treebank (<see cref="EffectiveTreebank"/>) must match (a golden of another protocol, model or treebank is no golden
+/// for this one); <see cref="Fingerprint"/> picks the comparison
 /// rule (<see cref="TolerancePolicy.Choose"/>; null in snapshots written before fingerprints, or of runs from mixed
 /// platforms); the rest is informational. <see cref="Backend"/> (cpu, cuda) picks the golden folder;
 /// <see cref="Device"/> names the actual hardware.
@@ -85,8 +86,13 @@ public sealed record Provenance(
     string Device,
     string Date,
     string Commit,
-    PlatformFingerprint? Fingerprint = null)
+    PlatformFingerprint? Fingerprint = null,
+    GoldenTreebank? Treebank = null)
 {
+    /// <summary>The recorded treebank, or for a snapshot that records none (made before it was recorded) UD English
+    /// EWT at the pinned commit, the only treebank the harness could read then (<see cref="GoldenTreebank.PinnedEwt"/>).</summary>
+    public GoldenTreebank EffectiveTreebank => Treebank ?? GoldenTreebank.PinnedEwt;
+
     internal JsonObject ToJson()
     {
         var json = new JsonObject
@@ -104,6 +110,8 @@ public sealed record Provenance(
         };
         // Omitted, not null, when unknown: snapshots written before fingerprints keep their bytes on re-approval.
         if (Fingerprint is not null) json["fingerprint"] = Fingerprint.ToJson();
+        // Likewise: a snapshot made before treebanks were recorded stays byte for byte what it was.
+        if (Treebank is not null) json["treebank"] = Treebank.ToJson();
         return json;
     }
 
@@ -119,7 +127,8 @@ public sealed record Provenance(
         Text(node, "device"),
         Text(node, "date"),
         Text(node, "commit"),
-        PlatformFingerprint.FromJson(node["fingerprint"]));
+        PlatformFingerprint.FromJson(node["fingerprint"]),
+        GoldenTreebank.FromJson(node["treebank"]));
 
     private static string Text(JsonNode node, string key) =>
         node[key]?.GetValue<string>() ?? throw new FormatException($"Provenance has no '{key}'.");
