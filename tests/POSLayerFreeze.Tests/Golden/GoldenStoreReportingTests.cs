@@ -241,6 +241,8 @@ public sealed class GoldenStoreReportingTests
             "test.words: new 25094",
             "trainable_parameters: new 6528",
             "fingerprint: cpu on cpu backend, TorchSharp 0.107.0, libtorch 2.10.0, avx512, 2 thread(s)",
+            // Sample() records no treebank: approval says what it is taken as (GoldenTreebankTests)
+            "treebank: none recorded (taken as en_ewt (train 3fb78e2b55482c8e, 204577 words; dev 531a54ff90d6ab12, 25147 words; test e266e515a0a75476, 25094 words))",
         ]));
     }
 
