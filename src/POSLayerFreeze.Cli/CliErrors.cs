@@ -22,7 +22,8 @@ internal static partial class CliErrors
     public const int Interrupted = 130;
     public const string VerboseFlag = "--verbose";
 
-    public static int Invoke(RootCommand root, string[] args, TextWriter error)
+    /// <param name="interrupt">Cancelled by SIGINT/SIGTERM (<see cref="InterruptSignals"/>); reaches every action.</param>
+    public static int Invoke(RootCommand root, string[] args, TextWriter error, CancellationToken interrupt)
     {
         var verbose = args.Contains(VerboseFlag, StringComparer.Ordinal);
         var parse = root.Parse(args);
@@ -33,7 +34,10 @@ internal static partial class CliErrors
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // No ProcessTerminationTimeout: System.CommandLine's own handler would only be registered once the
+            // (synchronous) action has finished; InterruptSignals handles the signals for the whole process.
+            var configuration = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            return parse.InvokeAsync(configuration, interrupt).GetAwaiter().GetResult();
         }
         catch (Exception e)
         {

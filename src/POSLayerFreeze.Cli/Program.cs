@@ -7,6 +7,9 @@ using POSLayerFreeze.Runtime;
 // A --parallel child dies with its parent, however the parent dies: asked of the kernel before any work.
 ProcessLifetime.DieWithParentIfChild();
 
+// Ctrl+C and SIGTERM become one cancellation from here on, before anything slow can start (see InterruptSignals).
+using var interrupts = InterruptSignals.Register();
+
 // Before anything touches TorchSharp: on Debian 12 its native binding needs the libstdc++ shim.
 NativeCompat.EnsureLoaded();
 
@@ -31,4 +34,4 @@ root.Subcommands.Add(TokenizeCommand.Create(() =>
     var model = ModelCatalog.Resolve(ModelCatalog.DefaultModel);
     return (model.VocabPath, model.Lowercase);
 }));
-return CliErrors.Invoke(root, args, Console.Error);
+return CliErrors.Invoke(root, args, Console.Error, interrupts.Token);

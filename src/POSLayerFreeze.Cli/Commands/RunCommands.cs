@@ -82,6 +82,8 @@ internal static class RunCommands
             {
                 RunWithProgress(request, specs, source, cancel);
             }
+            // An interrupt that came after the last check of the sweep still stops the command: exit 130, no summary.
+            cancel.ThrowIfCancellationRequested();
             AnsiConsole.MarkupLineInterpolated($"sweep finished in {clock.Elapsed.TotalSeconds:F1} s");
             if (!parse.GetValue(noSummary))
             {

@@ -7,8 +7,9 @@ namespace POSLayerFreeze.Experiments;
 /// <summary>
 /// <c>poslf run --parallel N</c>: the same command as N child processes, child i with <c>--shard i/N
 /// --no-summary</c> appended. The children die with the parent, however it dies (see
-/// <see cref="ProcessLifetime"/>); cancellation (Ctrl+C, SIGTERM) is forwarded as SIGINT so each child stops at
-/// its next step, and a child still running after <see cref="GracePeriod"/> is killed.
+/// <see cref="ProcessLifetime"/>); cancellation (Ctrl+C, SIGTERM: see <see cref="InterruptSignals"/>) is forwarded
+/// as SIGTERM so each child stops at its next step, and a child still running after <see cref="GracePeriod"/> is
+/// killed. An interrupt before or while the children start starts no more of them.
 /// </summary>
 public static class ShardProcesses
 {
@@ -32,6 +33,8 @@ public static class ShardProcesses
         {
             for (var i = 0; i < count; i++)
             {
+                // An interrupt that came before (or while) the children start: start no more of them.
+                if (cancel.IsCancellationRequested) break;
                 var index = i;
                 var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
                 foreach (var a in command.Skip(1).Concat(arguments).Concat(["--shard", $"{i.ToString(CultureInfo.InvariantCulture)}/{count.ToString(CultureInfo.InvariantCulture)}", "--no-summary"]))
@@ -47,16 +50,25 @@ public static class ShardProcesses
             }
             using var registration = cancel.Register(() =>
             {
-                foreach (var c in children) if (!c.HasExited) ProcessLifetime.Interrupt(c.Id);
+                foreach (var c in children) if (!c.HasExited) ProcessLifetime.Terminate(c.Id);
             });
             var graceDeadline = (DateTime?)null;
+            var lastInterrupt = DateTime.MinValue;
             foreach (var c in children)
             {
                 while (!c.WaitForExit(100))
                 {
                     if (!cancel.IsCancellationRequested) continue;
-                    graceDeadline ??= DateTime.UtcNow + GracePeriod;
-                    if (DateTime.UtcNow >= graceDeadline) KillAll(children);
+                    var now = DateTime.UtcNow;
+                    graceDeadline ??= now + GracePeriod;
+                    if (now >= graceDeadline) KillAll(children);
+                    // Re-sent each second: harmless to a child that is already stopping, and it reaches one whose
+                    // first request came before the process could act on it.
+                    else if (now - lastInterrupt >= TimeSpan.FromSeconds(1))
+                    {
+                        foreach (var other in children) if (!other.HasExited) ProcessLifetime.Terminate(other.Id);
+                        lastInterrupt = now;
+                    }
                 }
                 c.WaitForExit();   // drains the redirected output
             }

@@ -17,6 +17,7 @@ public static class ProcessLifetime
     private const int PrSetPdeathsig = 1;
     private const int SigInt = 2;
     private const int SigKill = 9;
+    private const int SigTerm = 15;
 
     /// <summary>
     /// When started as a child (the variable is set): die with the parent; if the parent is already gone (it died
@@ -36,8 +37,15 @@ public static class ProcessLifetime
     /// <summary>The parent's process id (Linux), or null where unknown.</summary>
     public static int? ParentId => OperatingSystem.IsLinux() ? getppid() : null;
 
-    /// <summary>Forwards Ctrl+C: sends SIGINT so the child can stop at its next step and exit cleanly.</summary>
+    /// <summary>Sends SIGINT, what Ctrl+C sends.</summary>
     public static bool Interrupt(int pid) => OperatingSystem.IsLinux() && kill(pid, SigInt) == 0;
+
+    /// <summary>
+    /// Sends SIGTERM, how a parent asks a child to stop at its next step: unlike SIGINT it is never inherited as
+    /// ignored (a shell starts background jobs with SIGINT ignored, .NET respects that, and the children of such a
+    /// process would never see a forwarded SIGINT).
+    /// </summary>
+    public static bool Terminate(int pid) => OperatingSystem.IsLinux() && kill(pid, SigTerm) == 0;
 
     /// <summary>True while a process with this id exists and is not a zombie (exited, not yet reaped).</summary>
     public static bool IsAlive(int pid)

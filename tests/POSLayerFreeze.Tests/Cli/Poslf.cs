@@ -20,6 +20,22 @@ internal static class Poslf
         return psi;
     }
 
+    /// <summary>
+    /// The CLI started through coreutils <c>env</c> with SIGINT reset to its default (<paramref name="sigint"/>
+    /// "default") or ignored ("ignore"), whatever the test host inherited: a test host started as a shell's
+    /// background job has SIGINT ignored, and so would every poslf it starts, which makes a Ctrl+C test meaningless.
+    /// </summary>
+    public static ProcessStartInfo StartInfoWithSigint(string sigint, IEnumerable<string> args)
+    {
+        var inner = StartInfo(args);
+        var psi = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(sigint == "ignore" ? "--ignore-signal=INT" : "--default-signal=INT");
+        psi.ArgumentList.Add(inner.FileName);
+        foreach (var a in inner.ArgumentList) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in inner.Environment) psi.Environment[k] = v;
+        return psi;
+    }
+
     public static Result Run(params string[] args) => Run(args, 120_000);
 
     public static Result Run(string[] args, int timeoutMs) => Run(null, args, timeoutMs);
