@@ -8,8 +8,9 @@ namespace POSLayerFreeze.Specs;
 /// <summary>
 /// The seed README's "Visualization of Results": result.png, drawn from the same runs as the other specs, with one
 /// bar per configuration (baseline grey, SLPF blue, CLPF red), the baseline reference line and Δ vs baseline with
-/// 95% bootstrap intervals; tradeoff.png (accuracy against trainable parameters and training time). The plotted
-/// values are compared with summary.json through what the figure code reports it drew.
+/// 95% bootstrap intervals; tradeoff.png (accuracy against trainable parameters and training time); curves.png
+/// (training loss per step, dev accuracy per epoch). The plotted values are compared with summary.json, and the
+/// curves with the runs' log_history, through what the figure code reports it drew.
 /// </summary>
 [TestFixture]
 [Category("Visualization")]
@@ -84,6 +85,43 @@ public sealed class VisualizationSpec
                 "the most accurate and the cheapest configuration are always on the front");
         });
 
+        // curves.png: asserted here, not part of the snapshot (its facts would need a golden re-approval for no number).
+        var curves = Figures.WriteCurves(study.OutDir);
+        var curvesBytes = new FileInfo(curves.Path).Length;
+        using var curvesImage = SKBitmap.Decode(File.ReadAllBytes(curves.Path));
+        Assert.Multiple(() =>
+        {
+            Assert.That(curves.Path, Is.EqualTo(Path.Combine(study.OutDir, Figures.CurvesFile)), "curves.png beside result.png");
+            Assert.That((curvesImage.Width, curvesImage.Height), Is.EqualTo((ResultPlot.CurvesWidth, ResultPlot.CurvesHeight)), "curves.png size");
+            Assert.That(curvesBytes, Is.InRange(10_000, 5_000_000), "curves.png is a drawn figure");
+            foreach (var config in plotted)
+            {
+                var history = runs.Where(r => r.Config == config).SelectMany(r => r.Metrics["log_history"]!.AsArray().Select(e => e!)).ToArray();
+                var loss = history.Where(e => e["loss"] is not null).GroupBy(e => e["step"]!.GetValue<int>()).OrderBy(g => g.Key)
+                    .Select(g => (X: (double)g.Key, Y: g.Average(e => e["loss"]!.GetValue<double>()))).ToArray();
+                Assert.That(loss, Is.Not.Empty, $"{config} has a training log");
+                Assert.That(curves.Panel("loss").Points.Where(p => p.Config == config).Select(p => (p.X, p.Y)), Is.EqualTo(loss).Using<(double, double)>(Close), $"{config} loss curve");
+            }
+            var eachEpoch = runs.Any(r => r.Metrics["profile"]!["eval_each_epoch"]?.GetValue<bool>() == true);
+            var dev = curves.Panel("dev-accuracy");
+            if (eachEpoch)
+            {
+                foreach (var config in plotted)
+                {
+                    var evaluated = runs.Where(r => r.Config == config).SelectMany(r => r.Metrics["log_history"]!.AsArray().Select(e => e!))
+                        .Where(e => e["eval_accuracy"] is not null).GroupBy(e => e["epoch"]!.GetValue<double>()).OrderBy(g => g.Key)
+                        .Select(g => (X: g.Key, Y: g.Average(e => e["eval_accuracy"]!.GetValue<double>()) * 100)).ToArray();
+                    Assert.That(dev.Points.Where(p => p.Config == config).Select(p => (p.X, p.Y)), Is.EqualTo(evaluated).Using<(double, double)>(Close), $"{config} dev accuracy per epoch");
+                }
+            }
+            else
+            {
+                Assert.That(dev.Points, Is.Empty, "no per-epoch evaluation: nothing drawn");
+                Assert.That(dev.Note, Does.Contain("eval_each_epoch"), "and the panel says so");
+            }
+        });
+        TestContext.Out.WriteLine($"curves.png: {curves.Path}, {curvesBytes} bytes");
+
         var facts = new Dictionary<string, Fact>(StringComparer.Ordinal)
         {
             ["configs"] = Fact.Of(string.Join(",", plotted)),
@@ -92,6 +130,9 @@ public sealed class VisualizationSpec
         };
         Goldens.Verify("visualization", new Snapshot(Goldens.ProvenanceOf(runs, study.Settings), new Dictionary<string, Metric>(), facts));
     }
+
+    // Seed means may sum in another order than the figure code: equal up to rounding, at the same x exactly.
+    private static bool Close((double X, double Y) a, (double X, double Y) b) => a.X == b.X && Math.Abs(a.Y - b.Y) <= 1e-12 * Math.Max(1, Math.Abs(a.Y));
 
     private static int Pixels(SKBitmap image, SKColor color)
     {

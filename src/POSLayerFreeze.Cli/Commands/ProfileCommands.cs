@@ -22,7 +22,9 @@ internal sealed class ProfileOptions
 
     public Option<bool> EvalEachEpoch { get; } = new("--eval-each-epoch") { Description = "Also measure dev accuracy after every epoch (log_history, TensorBoard eval/accuracy, curves.png); changes no number; the profile's name gains +eval=epoch" };
 
-    public IEnumerable<Option> All => [Profile, LearningRate, Epochs, BatchSize, MaxLength, TrainSentences, WarmupRatio, WeightDecay, BatchOrder, EvalEachEpoch];
+    public Option<int?> LoggingSteps { get; } = new("--logging-steps") { Description = "Read the training loss every N steps (and at the last), one log_history entry each (default 50); changes no number; the profile's name gains +log=N" };
+
+    public IEnumerable<Option> All => [Profile, LearningRate, Epochs, BatchSize, MaxLength, TrainSentences, WarmupRatio, WeightDecay, BatchOrder, EvalEachEpoch, LoggingSteps];
 
     /// <summary>The effective profile: the named or file profile (else <paramref name="defaultName"/>) with the overrides applied.</summary>
     public TrainingProfile Resolve(ParseResult parse, string defaultName)
@@ -35,7 +37,7 @@ internal sealed class ProfileOptions
         return ProfileFile.Apply(profile, new ProfileOverrides(parse.GetValue(LearningRate), parse.GetValue(Epochs), parse.GetValue(BatchSize),
             parse.GetValue(MaxLength), parse.GetValue(TrainSentences), parse.GetValue(WarmupRatio), parse.GetValue(WeightDecay), parse.GetValue(BatchOrder),
             // A flag: present switches it on; absent keeps the profile's value.
-            parse.GetValue(EvalEachEpoch) ? true : null));
+            parse.GetValue(EvalEachEpoch) ? true : null, parse.GetValue(LoggingSteps)));
     }
 }
 

@@ -98,7 +98,7 @@ internal static class RunCommands
     public static Command CreateReport()
     {
         var dir = new Argument<string>("dir") { Description = "A results folder written by poslf run or poslf merge" };
-        var command = new Command("report", "Rebuild summary.json, summary.md, result.png and tradeoff.png from existing results (only the figures when the folder holds just a summary.json).");
+        var command = new Command("report", "Rebuild summary.json, summary.md, result.png, tradeoff.png and curves.png from existing results (only result.png and tradeoff.png when the folder holds just a summary.json).");
         command.Arguments.Add(dir);
         command.SetAction(parse =>
         {
@@ -192,7 +192,7 @@ internal static class RunCommands
                 c.TokensPerSecond.Mean.ToString("N0", CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(outDir, Summary.MarkdownFile)}, figures: {Path.Combine(outDir, Summary.FigureFile)}, {Path.Combine(outDir, Figures.TradeoffFile)}");
+        AnsiConsole.MarkupLineInterpolated($"summary: {Path.Combine(outDir, Summary.MarkdownFile)}, figures: {Path.Combine(outDir, Summary.FigureFile)}, {Path.Combine(outDir, Figures.TradeoffFile)}, {Path.Combine(outDir, Figures.CurvesFile)}");
     }
 
     /// <summary>

@@ -79,7 +79,7 @@ internal static class SlurmCommands
             Console.WriteLine($"  task logs     {jobs.LogDir}/sweep-{array}_<task>.out");
             Console.WriteLine($"  shard results {jobs.ShardsDir}/shard-<task>/");
             Console.WriteLine($"  merge log     {jobs.MergeLog(merge)}");
-            Console.WriteLine($"  results       {jobs.MergedDir}/ (summary.md, summary.json, result.png)");
+            Console.WriteLine($"  results       {jobs.MergedDir}/ (summary.md, summary.json, result.png, tradeoff.png, curves.png)");
             Console.WriteLine($"  watch         squeue -j {array},{merge}   sacct -j {array},{merge}");
             return 0;
         });

@@ -4,19 +4,73 @@ using POSLayerFreeze.Evaluation;
 
 namespace POSLayerFreeze.Experiments;
 
+/// <summary>One configuration's training curves, read from its runs' log_history and averaged over seeds.</summary>
+/// <param name="Loss">(step, training loss) at each logged step, the mean over the seeds that logged that step.</param>
+/// <param name="DevAccuracy">(epoch, dev accuracy in percent) of each evaluation, the mean over seeds.</param>
+/// <param name="EachEpoch">Some run of the configuration had <c>eval_each_epoch</c> on.</param>
+public sealed record ConfigCurves(string Config, int Seeds, IReadOnlyList<(int Step, double Loss)> Loss,
+    IReadOnlyList<(double Epoch, double Accuracy)> DevAccuracy, bool EachEpoch)
+{
+    /// <summary>The curves of every configuration in <paramref name="runs"/>, in <paramref name="order"/> (the summary's).</summary>
+    public static IReadOnlyList<ConfigCurves> Of(IReadOnlyList<RunRecord> runs, IReadOnlyList<string> order)
+    {
+        ArgumentNullException.ThrowIfNull(runs);
+        ArgumentNullException.ThrowIfNull(order);
+        return order.Select(config =>
+        {
+            var mine = runs.Where(r => r.Config == config).ToArray();
+            var history = mine.SelectMany(r => r.Metrics["log_history"]?.AsArray().Select(e => e!) ?? []).ToArray();
+            var loss = history.Where(e => e["loss"] is not null)
+                .GroupBy(e => e["step"]!.GetValue<int>())
+                .OrderBy(g => g.Key)
+                .Select(g => (g.Key, g.Average(e => e["loss"]!.GetValue<double>()))).ToArray();
+            var dev = history.Where(e => e["eval_accuracy"] is not null)
+                .GroupBy(e => e["epoch"]!.GetValue<double>())
+                .OrderBy(g => g.Key)
+                .Select(g => (g.Key, g.Average(e => e["eval_accuracy"]!.GetValue<double>()) * 100)).ToArray();
+            var eachEpoch = mine.Any(r => r.Metrics["profile"]?["eval_each_epoch"]?.GetValue<bool>() == true);
+            return new ConfigCurves(config, mine.Length, loss, dev, eachEpoch);
+        }).ToArray();
+    }
+}
+
 /// <summary>
-/// The figures of a results folder (result.png, tradeoff.png), drawn from per-configuration statistics: either
-/// freshly summarized runs or a summary.json alone (a committed result, a folder whose runs were not kept).
+/// The figures of a results folder (result.png, tradeoff.png, curves.png). result.png and tradeoff.png are drawn from
+/// per-configuration statistics: either freshly summarized runs or a summary.json alone (a committed result, a folder
+/// whose runs were not kept); curves.png needs the runs' training logs, so it is drawn only where the runs are.
 /// </summary>
 public static class Figures
 {
     public const string TradeoffFile = "tradeoff.png";
+    public const string CurvesFile = "curves.png";
 
-    public static IReadOnlyList<PlottedFigure> Write(string outDir, IReadOnlyList<ConfigSummary> configs, string profile, string model) =>
-    [
-        ResultPlot.Save(Path.Combine(outDir, Summary.FigureFile), configs, profile, model),
-        ResultPlot.SaveTradeoff(Path.Combine(outDir, TradeoffFile), configs, profile, model),
-    ];
+    /// <param name="runs">The runs behind <paramref name="configs"/>: with them curves.png is drawn too.</param>
+    public static IReadOnlyList<PlottedFigure> Write(string outDir, IReadOnlyList<ConfigSummary> configs, string profile, string model,
+        IReadOnlyList<RunRecord>? runs = null)
+    {
+        ArgumentNullException.ThrowIfNull(configs);
+        var figures = new List<PlottedFigure>
+        {
+            ResultPlot.Save(Path.Combine(outDir, Summary.FigureFile), configs, profile, model),
+            ResultPlot.SaveTradeoff(Path.Combine(outDir, TradeoffFile), configs, profile, model),
+        };
+        if (runs is { Count: > 0 })
+        {
+            figures.Add(ResultPlot.SaveCurves(Path.Combine(outDir, CurvesFile),
+                ConfigCurves.Of(runs, configs.Select(c => c.Config).ToArray()), profile, model));
+        }
+        return figures;
+    }
+
+    /// <summary>Draws curves.png of <paramref name="outDir"/> from its finished runs (summary order).</summary>
+    public static PlottedFigure WriteCurves(string outDir)
+    {
+        var runs = Summary.Collect(outDir);
+        if (runs.Count == 0) throw new InvalidDataException($"{outDir}: no finished runs, no */seed-*/{RunExecutor.MetricsFile}");
+        var configs = Summary.Summarize(runs);
+        return ResultPlot.SaveCurves(Path.Combine(outDir, CurvesFile), ConfigCurves.Of(runs, configs.Select(c => c.Config).ToArray()),
+            runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>());
+    }
 
     /// <summary>Redraws the figures of <paramref name="outDir"/> from its summary.json (no runs needed).</summary>
     public static IReadOnlyList<PlottedFigure> WriteFromSummary(string outDir)

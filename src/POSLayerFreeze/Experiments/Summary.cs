@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Evaluation;
 using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Experiments;
 
@@ -367,7 +368,7 @@ public static class Summary
         ? $"[{Points(r.Lower)}, {Points(r.Upper)}], p = {P(r.PValue)}"
         : "n/a (n=1)";
 
-    /// <summary>Writes summary.json, summary.md, result.png and tradeoff.png for every finished run under <paramref name="outDir"/>.</summary>
+    /// <summary>Writes summary.json, summary.md, result.png, tradeoff.png and curves.png for every finished run under <paramref name="outDir"/>.</summary>
     public static IReadOnlyList<ConfigSummary> Write(string outDir)
     {
         using var folderLock = Directory.Exists(outDir) ? ResultsLock.Acquire(outDir, option: "results folder") : null;
@@ -377,7 +378,7 @@ public static class Summary
         var claims = Claims(configs);
         AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), Invariant.ToJson(ToJson(runs, configs, claims)) + "\n");
         AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile), Markdown(runs, configs, claims));
-        Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>());
+        Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>(), runs);
         return configs;
     }
 
@@ -431,7 +432,8 @@ public static class Summary
             + $"weight decay {Field("weight_decay")} (exempt: {Field("weight_decay_exclude")}), max grad norm {Field("max_grad_norm")}, "
             + $"train sentences {Field("train_sentences")}, max length {Field("max_length")}"
             // Not a number-changing choice, but it decides what the log and curves.png hold; absent means off.
-            + (profile["eval_each_epoch"]?.GetValue<bool>() == true ? ", dev accuracy after every epoch" : ", dev accuracy after training");
+            + (profile["eval_each_epoch"]?.GetValue<bool>() == true ? ", dev accuracy after every epoch" : ", dev accuracy after training")
+            + string.Create(CultureInfo.InvariantCulture, $", loss logged every {profile["logging_steps"]?.GetValue<int>() ?? TrainingProfile.DefaultLoggingSteps} steps");
     }
 
     public static string Markdown(IReadOnlyList<RunRecord> runs, IReadOnlyList<ConfigSummary> configs, IReadOnlyList<Claim> claims)
@@ -459,7 +461,8 @@ public static class Summary
             md.Append(CultureInfo.InvariantCulture, $"| {claim.Statement} | {(claim.Holds ? "reproduced" : "not reproduced")} | {claim.Effect} | {claim.Power} |\n");
         foreach (var (id, reason) in UncheckedClaims(configs))
             md.Append(CultureInfo.InvariantCulture, $"\nNot checked: `{id}`: {reason}.\n");
-        md.Append("\n![result](result.png)\n\n![accuracy against trainable parameters and training time](tradeoff.png)\n");
+        md.Append("\n![result](result.png)\n\n![accuracy against trainable parameters and training time](tradeoff.png)\n")
+          .Append("\n![training loss per step and dev accuracy per epoch](curves.png)\n");
         return md.ToString();
     }
 

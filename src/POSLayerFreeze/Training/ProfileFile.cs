@@ -7,7 +7,7 @@ namespace POSLayerFreeze.Training;
 
 /// <summary>Single profile fields given on the command line (null: keep the profile's).</summary>
 public sealed record ProfileOverrides(double? LearningRate = null, int? Epochs = null, int? BatchSize = null, int? MaxLength = null,
-    int? TrainSentences = null, double? WarmupRatio = null, double? WeightDecay = null, string? BatchOrder = null, bool? EvalEachEpoch = null);
+    int? TrainSentences = null, double? WarmupRatio = null, double? WeightDecay = null, string? BatchOrder = null, bool? EvalEachEpoch = null, int? LoggingSteps = null);
 
 /// <summary>
 /// Profiles as data: a built-in name (<c>smoke</c>, <c>full</c>) or a JSON file with the fields a result saves
@@ -23,7 +23,7 @@ public static class ProfileFile
     [
         "name", "version", "train_sentences", "epochs", "batch_size", "batch_order", "learning_rate", "betas", "eps",
         "weight_decay", "weight_decay_exclude", "schedule", "warmup_ratio", "warmup_steps", "max_grad_norm", "max_length",
-        "eval_batch_size", "eval_each_epoch", "default_seeds",
+        "eval_batch_size", "eval_each_epoch", "logging_steps", "default_seeds",
     ];
 
     private static readonly string[] Required = ["name", "version", "epochs", "batch_size", "learning_rate"];
@@ -101,6 +101,7 @@ public static class ProfileFile
             MaxLength = json.ContainsKey("max_length") ? reader.NullableInt("max_length", min: 3) : defaults.MaxLength,
             EvalBatchSize = json.ContainsKey("eval_batch_size") ? reader.Int("eval_batch_size", min: 1) : defaults.EvalBatchSize,
             EvalEachEpoch = json.ContainsKey("eval_each_epoch") ? reader.Bool("eval_each_epoch") : defaults.EvalEachEpoch,
+            LoggingSteps = json.ContainsKey("logging_steps") ? reader.Int("logging_steps", min: 1) : defaults.LoggingSteps,
             DefaultSeeds = json.ContainsKey("default_seeds") ? reader.Seeds("default_seeds") : defaults.DefaultSeeds,
         };
         if (IsBuiltIn(profile.Name))
@@ -182,16 +183,23 @@ public static class ProfileFile
             if (evalEachEpoch != result.EvalEachEpoch) Note("eval", evalEachEpoch ? "epoch" : "end");
             result = result with { EvalEachEpoch = evalEachEpoch };
         }
+        if (overrides.LoggingSteps is { } logging)
+        {
+            if (logging < 1) throw new UsageException($"logging steps must be ≥ 1, got {logging}", "--logging-steps");
+            if (logging != result.LoggingSteps) Note("log", Invariant.Format(logging));
+            result = result with { LoggingSteps = logging };
+        }
         return changed.Count == 0 ? profile : result with { Name = $"{profile.Name}+{string.Join('+', changed)}" };
     }
 
-    /// <summary>The effective profile as <c>profile show</c> prints it: the saved fields plus default_seeds and
-    /// eval_each_epoch even when off (so it can be switched on by editing), a valid profile file.</summary>
+    /// <summary>The effective profile as <c>profile show</c> prints it: the saved fields plus default_seeds, and
+    /// eval_each_epoch and logging_steps even at their defaults (so they can be edited), a valid profile file.</summary>
     public static JsonObject ToFileJson(TrainingProfile profile)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var json = profile.ToJson();
         json["eval_each_epoch"] = profile.EvalEachEpoch;
+        json["logging_steps"] = profile.LoggingSteps;
         json["default_seeds"] = new JsonArray(profile.DefaultSeeds.Select(s => (JsonNode)s).ToArray());
         return json;
     }

@@ -28,8 +28,9 @@ public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, d
 /// rounding, and is recorded with the run).</summary>
 public sealed record TrainOptions
 {
-    /// <summary>Steps between host reads of the loss (the loop's only host sync).</summary>
-    public int LossReadInterval { get; init; } = 50;
+    /// <summary>Steps between host reads of the loss (the loop's only host sync); runs take it from the profile's
+    /// <see cref="TrainingProfile.LoggingSteps"/>.</summary>
+    public int LossReadInterval { get; init; } = TrainingProfile.DefaultLoggingSteps;
 
     /// <summary>Opt-in cached frozen prefix (a different protocol: no dropout in the prefix), see <see cref="PrefixCache"/>.</summary>
     public bool CachedPrefix { get; init; }
@@ -63,7 +64,7 @@ public sealed class NonFiniteLossException(int step, double loss)
 /// </summary>
 public static class Trainer
 {
-    public const int LossReadInterval = 50;
+    public const int LossReadInterval = TrainingProfile.DefaultLoggingSteps;
 
     /// <param name="afterEpoch">Per-epoch work outside training (dev evaluation): excluded from the training time, and
     /// it must not touch gradients, the optimizer or the RNG (evaluation in eval mode under no_grad does none of these).</param>

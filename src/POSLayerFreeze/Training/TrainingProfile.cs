@@ -50,6 +50,10 @@ public sealed record TrainingProfile
     /// log_history and the TensorBoard log. Changes no number of the run: evaluation runs in eval mode under no_grad,
     /// draws nothing from the RNG, and its time is not training time. Off by default (it costs a dev pass per epoch).</summary>
     public bool EvalEachEpoch { get; init; }
+    /// <summary>Steps between loss reads (Hugging Face's <c>logging_steps</c>; the last step is always read): each read
+    /// is one host sync and one log_history entry. Changes no number of the run, only how finely the curve is sampled.</summary>
+    public int LoggingSteps { get; init; } = DefaultLoggingSteps;
+    public const int DefaultLoggingSteps = 50;
     /// <summary>Seeds used when none are given: three for the protocol of record, one for the CPU smoke scale.</summary>
     public IReadOnlyList<long> DefaultSeeds { get; init; } = [42, 43, 44];
 
@@ -106,13 +110,14 @@ public sealed record TrainingProfile
         _ => throw new ArgumentOutOfRangeException(nameof(exclusion)),
     };
 
-    /// <summary>The profile as saved in results and hashed into the inputs. <c>eval_each_epoch</c> appears only when
-    /// set, so every run made before the field existed (all of them without per-epoch evaluation) keeps its inputs
-    /// hash; <see cref="ProfileFile.ToFileJson"/> always shows it.</summary>
+    /// <summary>The profile as saved in results and hashed into the inputs. <c>eval_each_epoch</c> and
+    /// <c>logging_steps</c> appear only when they differ from what every run did before they existed (off, 50), so
+    /// those runs keep their inputs hash; <see cref="ProfileFile.ToFileJson"/> always shows them.</summary>
     public JsonObject ToJson()
     {
         var json = Fields();
         if (EvalEachEpoch) json["eval_each_epoch"] = true;
+        if (LoggingSteps != DefaultLoggingSteps) json["logging_steps"] = LoggingSteps;
         return json;
     }
 

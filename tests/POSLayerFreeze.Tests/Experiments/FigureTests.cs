@@ -5,7 +5,8 @@ using SkiaSharp;
 
 namespace POSLayerFreeze.Tests.Experiments;
 
-/// <summary>result.png and tradeoff.png: what they plot equals the summary; Pareto front and axis transform by hand.</summary>
+/// <summary>result.png and tradeoff.png: what they plot equals the summary; Pareto front and axis transform by hand;
+/// curves.png: what it plots equals the runs' log_history (seed means by hand).</summary>
 public class FigureTests
 {
     /// <summary>Baseline and two seeds of slpf-1, plus slpf-0, a CLPF prefix and all, with known costs and times.</summary>
@@ -116,6 +117,62 @@ public class FigureTests
         Assert.That(time.Points[1].X, Is.EqualTo(1e6 / (100.0 / 45)).Within(1e-6));
     }
 
+    private static JsonArray History(params (int Step, double Epoch, double? Loss, double? Eval)[] entries) => new(entries.Select(e =>
+        (JsonNode)(e.Loss is { } loss
+            ? new JsonObject { ["epoch"] = e.Epoch, ["grad_norm"] = 1.0, ["learning_rate"] = 1e-4, ["loss"] = loss, ["step"] = e.Step }
+            : new JsonObject { ["epoch"] = e.Epoch, ["eval_accuracy"] = e.Eval, ["step"] = e.Step })).ToArray());
+
+    [Test]
+    public void Curves_plot_each_configurations_log_history_averaged_over_seeds()
+    {
+        var dir = TinyWorld.TempDir("curves");
+        var (correct, words) = SyntheticRuns.Uniform(8);
+        SyntheticRuns.Write(dir, "baseline", 42, correct, words, evalEachEpoch: true,
+            logHistory: History((10, 0.5, 2.0, null), (20, 1, 1.0, null), (20, 1, null, 0.50), (40, 2, 0.5, null), (40, 2, null, 0.70)));
+        SyntheticRuns.Write(dir, "baseline", 43, correct, words, evalEachEpoch: true,
+            logHistory: History((10, 0.5, 3.0, null), (20, 1, 2.0, null), (20, 1, null, 0.60), (40, 2, 0.25, null), (40, 2, null, 0.80)));
+        SyntheticRuns.Write(dir, "all", 42, SyntheticRuns.Uniform(2).Correct, words, evalEachEpoch: true,
+            logHistory: History((20, 1, 2.5, null), (20, 1, null, 0.2), (40, 2, 2.4, null), (40, 2, null, 0.25)));
+        SyntheticRuns.Write(dir, "slpf-1", 42, correct, words);   // an older run without log_history: a legend entry, no line
+        Summary.Write(dir);
+        var path = Path.Combine(dir, Figures.CurvesFile);
+        Assert.That(File.Exists(path), Is.True, "Summary.Write draws curves.png beside result.png");
+        Assert.That(File.ReadAllText(Path.Combine(dir, Summary.MarkdownFile)), Does.Contain("(curves.png)"), "summary.md shows it");
+
+        var curves = Figures.WriteCurves(dir);
+        using (var png = SKBitmap.Decode(path)) Assert.That((png.Width, png.Height), Is.EqualTo((ResultPlot.CurvesWidth, ResultPlot.CurvesHeight)));
+        Assert.That(new FileInfo(path).Length, Is.InRange(10_000, 2_000_000), "a drawn figure, not an empty canvas");
+        var loss = curves.Panel("loss").Points.Select(p => (p.Config, p.X, p.Y)).ToArray();
+        Assert.That(loss, Is.EqualTo(new[]
+        {
+            ("baseline", 10.0, 2.5), ("baseline", 20.0, 1.5), ("baseline", 40.0, 0.375), ("all", 20.0, 2.5), ("all", 40.0, 2.4),
+        }).Using<(string, double, double)>((a, b) => a.Item1 == b.Item1 && a.Item2 == b.Item2 && Math.Abs(a.Item3 - b.Item3) < 1e-12),
+            "per configuration in summary order, mean over seeds at each step");
+        var dev = curves.Panel("dev-accuracy").Points.Select(p => (p.Config, p.X, p.Y)).ToArray();
+        Assert.That(dev, Is.EqualTo(new[] { ("baseline", 1.0, 55.0), ("baseline", 2.0, 75.0), ("all", 1.0, 20.0), ("all", 2.0, 25.0) })
+            .Using<(string, double, double)>((a, b) => a.Item1 == b.Item1 && a.Item2 == b.Item2 && Math.Abs(a.Item3 - b.Item3) < 1e-9), "percent");
+        Assert.That((curves.Panel("loss").Note, curves.Panel("dev-accuracy").Note), Is.EqualTo(((string?)null, (string?)null)));
+        Assert.That(TinyWorld.TempFiles(dir), Is.Empty, "written atomically");
+    }
+
+    [Test]
+    public void Curves_say_on_the_panel_when_no_run_measured_dev_accuracy_per_epoch()
+    {
+        var dir = TinyWorld.TempDir("curves-no-eval");
+        var (correct, words) = SyntheticRuns.Uniform(8);
+        SyntheticRuns.Write(dir, "baseline", 42, correct, words, logHistory: History((32, 1, 0.8, null), (32, 1, null, 0.9)));
+        SyntheticRuns.Write(dir, "all", 42, correct, words, logHistory: History((32, 1, 2.7, null), (32, 1, null, 0.5)));
+        Summary.Write(dir);
+        var curves = Figures.WriteCurves(dir);
+        Assert.Multiple(() =>
+        {
+            Assert.That(curves.Panel("dev-accuracy").Points, Is.Empty, "the one evaluation after training is not a per-epoch curve");
+            Assert.That(curves.Panel("dev-accuracy").Note, Does.Contain("No run measured dev accuracy after each epoch").And.Contain("--eval-each-epoch"));
+            Assert.That(curves.Panel("loss").Points.Select(p => (p.Config, p.X, p.Y)), Is.EqualTo(new[] { ("baseline", 32.0, 0.8), ("all", 32.0, 2.7) }));
+            Assert.That(curves.Panel("loss").Note, Does.Contain("One loss read per run").And.Contain("--logging-steps"));
+        });
+    }
+
     [Test]
     public void A_broken_summary_json_names_the_file_and_the_missing_field()
     {
@@ -126,5 +183,37 @@ public class FigureTests
             .With.Message.Contains(path).And.Message.Contains("configs[0] has no 'frozen'"));
         File.WriteAllText(path, "{ not json");
         Assert.That(() => Figures.ReadSummary(path), Throws.TypeOf<InvalidDataException>().With.Message.Contains(path));
+    }
+}
+
+/// <summary>curves.png of real (tiny) runs: the plotted series are exactly the runs' log_history.</summary>
+public class CurvesOfRealRunsTests : TinyTorchFixture
+{
+    [Test]
+    public void Curves_plot_exactly_what_the_runs_logged_per_step_and_per_epoch()
+    {
+        var dir = TinyWorld.TempDir("curves-real");
+        var model = TinyWorld.Model;
+        var profile = TinyWorld.Profile with { Name = "test-curves", Epochs = 2, EvalEachEpoch = true, LoggingSteps = 1 };
+        var data = ExperimentData.Load(model, profile, POSLayerFreeze.Data.Treebank.FromFolder(TinyWorld.DataDir, "test"));
+        var metrics = new Dictionary<string, JsonObject>();
+        foreach (var config in new[] { "baseline", "all" })
+        {
+            var spec = new RunSpec(config, 42, profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false) { Dataset = data.Treebank.Identity };
+            metrics[config] = RunExecutor.Execute(spec, data, Path.Combine(dir, spec.RelativeDirectory));
+        }
+        Summary.Write(dir);
+        var curves = Figures.WriteCurves(dir);
+        foreach (var (config, m) in metrics)
+        {
+            var history = m["log_history"]!.AsArray();
+            var logged = history.Where(e => e!["loss"] is not null).Select(e => (e!["step"]!.GetValue<int>() * 1.0, e["loss"]!.GetValue<double>())).ToArray();
+            var evaluated = history.Where(e => e!["eval_accuracy"] is not null)
+                .Select(e => (e!["epoch"]!.GetValue<double>(), e["eval_accuracy"]!.GetValue<double>() * 100)).ToArray();
+            Assert.That(logged, Has.Length.EqualTo(m["train"]!["steps"]!.GetValue<int>()), "logging_steps 1: a point per step");
+            Assert.That(curves.Panel("loss").Points.Where(p => p.Config == config).Select(p => (p.X, p.Y)), Is.EqualTo(logged), $"{config} loss");
+            Assert.That(curves.Panel("dev-accuracy").Points.Where(p => p.Config == config).Select(p => (p.X, p.Y)), Is.EqualTo(evaluated), $"{config} dev");
+            Assert.That(evaluated.Select(e => e.Item1), Is.EqualTo(new[] { 1.0, 2.0 }));
+        }
     }
 }

@@ -110,7 +110,8 @@ internal static class TinyWorld
 internal static class SyntheticRuns
 {
     public static void Write(string outDir, string config, long seed, int[] correct, int[] words, string profile = "test",
-        string variant = "", double devAccuracy = 0.5, long trainable = 1000, double seconds = 1.0, string testData = "t0", double? cpuSeconds = null, int steps = 1)
+        string variant = "", double devAccuracy = 0.5, long trainable = 1000, double seconds = 1.0, string testData = "t0", double? cpuSeconds = null, int steps = 1,
+        JsonArray? logHistory = null, bool evalEachEpoch = false)
     {
         var dir = Path.Combine(outDir, config, $"seed-{seed}");
         Directory.CreateDirectory(dir);
@@ -142,9 +143,11 @@ internal static class SyntheticRuns
             ["dev"] = new JsonObject { ["accuracy"] = (double)devCorrect / devWords, ["words"] = devWords, ["correct"] = devCorrect },
             ["test"] = new JsonObject { ["accuracy"] = accuracy, ["words"] = words.Sum(), ["correct"] = correct.Sum(), ["macro_f1"] = accuracy / 2 },
             ["predictions"] = new JsonObject { ["file"] = RunExecutor.PredictionsFile, ["sha256"] = FileFingerprint.Sha256(predictions) },
+            ["log_history"] = logHistory,
             ["inputs"] = inputs,
             ["inputs_hash"] = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Invariant.ToJson(inputs)))),
         };
+        if (evalEachEpoch) metrics["profile"]!["eval_each_epoch"] = true;
         File.WriteAllText(Path.Combine(dir, "test.sentences.json"), Invariant.ToJson(new JsonObject
         {
             ["words"] = new JsonArray(words.Select(n => (JsonNode)n).ToArray()),

@@ -109,13 +109,32 @@ public class ProfileFileTests
             Assert.That(loaded.EvalEachEpoch, Is.True, "read back from a file");
             Assert.That(ProfileFile.Load(Write("""{"name": "mini", "version": 1, "epochs": 2, "batch_size": 16, "learning_rate": 3e-5}""")).EvalEachEpoch,
                 Is.False, "left out: off");
-            Assert.That(Summary.ProtocolLine(on.ToJson()), Does.EndWith(", dev accuracy after every epoch"));
-            Assert.That(Summary.ProtocolLine(TrainingProfile.Smoke.ToJson()), Does.EndWith(", dev accuracy after training"));
+            Assert.That(Summary.ProtocolLine(on.ToJson()), Does.Contain(", dev accuracy after every epoch"));
+            Assert.That(Summary.ProtocolLine(TrainingProfile.Smoke.ToJson()), Does.Contain(", dev accuracy after training, loss logged every 50 steps"));
         });
         var (code, stdout, stderr) = Poslf.Run("profile", "show", "smoke", "--eval-each-epoch");
         Assert.That(code, Is.EqualTo(0), stderr);
         var shown = ProfileFile.Load(Write(stdout, "shown.json"));
         Assert.That((shown.Name, shown.EvalEachEpoch), Is.EqualTo(("smoke+eval=epoch", true)));
+    }
+
+    [Test]
+    public void Logging_steps_is_a_profile_field_at_50_in_the_built_ins_and_absent_from_their_saved_json()
+    {
+        var fine = ProfileFile.Apply(TrainingProfile.Full, new ProfileOverrides(LoggingSteps: 10));
+        Assert.Multiple(() =>
+        {
+            Assert.That((TrainingProfile.Smoke.LoggingSteps, TrainingProfile.Full.LoggingSteps), Is.EqualTo((50, 50)));
+            Assert.That(TrainingProfile.Full.ToJson().ContainsKey("logging_steps"), Is.False, "the default is not saved: inputs hashes stay");
+            Assert.That(ProfileFile.ToFileJson(TrainingProfile.Full)["logging_steps"]!.GetValue<int>(), Is.EqualTo(50), "profile show lists it");
+            Assert.That((fine.Name, fine.LoggingSteps, fine.ToJson()["logging_steps"]!.GetValue<int>()), Is.EqualTo(("full+log=10", 10, 10)));
+            Assert.That(ProfileFile.Load(Write(FileText(fine with { Name = "mine" }))).LoggingSteps, Is.EqualTo(10), "read back from a file");
+            Assert.That(Summary.ProtocolLine(fine.ToJson()), Does.EndWith(", loss logged every 10 steps"));
+            Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LoggingSteps: 0)),
+                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--logging-steps)"));
+        });
+        var path = Write("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "logging_steps": 0}""");
+        Assert.That(() => ProfileFile.Load(path), Throws.TypeOf<InvalidDataException>().With.Message.EqualTo($"{path}:1: field 'logging_steps' must be ≥ 1, found 0"));
     }
 
     [Test]
