@@ -15,6 +15,13 @@ internal static class EnvironmentChecks
 
     private static DoctorCheck Dataset(string? dataDir)
     {
+        // Nothing named and an empty cache is no reason not to train: `poslf run` fetches EWT there first.
+        if (DatasetLocator.UnfilledUserCache(treebankDir: null, dataDir) is { } cache)
+        {
+            return new DoctorCheck("dataset",
+                $"UD English EWT is not in the per-user cache {cache} yet: `poslf run` downloads it there on first use (pinned commit, sha256-checked; " +
+                $"needs network, else point --data-dir or {DatasetLocator.EnvironmentVariable} at a copy)", Ok: false, Required: false);
+        }
         try
         {
             var located = DatasetLocator.ResolveDirectory(dataDir);

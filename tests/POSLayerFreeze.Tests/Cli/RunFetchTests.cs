@@ -64,6 +64,16 @@ public class RunFetchTests
     }
 
     [Test]
+    public void Doctor_with_no_data_path_and_an_empty_cache_says_run_will_fetch_and_still_passes()
+    {
+        var result = Poslf.Run(Env(LocalHttpServer.RefusingBaseUrl()), ["doctor"]);
+
+        Assert.That(result.Stdout, Does.Contain($"UD English EWT is not in the per-user cache {Cache} yet: `poslf run` downloads it there on first use"));
+        Assert.That(result.ExitCode, Is.Zero, "a missing cache does not stop training: " + result.Stdout + result.Stderr);
+        Assert.That(Directory.Exists(Cache), Is.False, "doctor only looks");
+    }
+
+    [Test]
     public void Run_offline_fails_with_one_line_naming_the_fetch_error_and_the_data_dir_hint()
     {
         var url = LocalHttpServer.RefusingBaseUrl();
