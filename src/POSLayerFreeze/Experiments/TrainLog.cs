@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 using TorchSharp;
 
@@ -53,7 +54,7 @@ public static class TrainLog
         var full = Path.GetFullPath(directory);
         var parent = Path.GetDirectoryName(full)!;
         Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp");
+        var temp = AtomicFile.TempName(full);   // a stale one (killed mid-write) is removed by the next sweep
         try
         {
             var writer = torch.utils.tensorboard.SummaryWriter(temp);

@@ -201,7 +201,7 @@ public class SweepTests : TinyTorchFixture
     private static JsonObject Metrics(string dir, string rel) =>
         (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, rel, RunExecutor.MetricsFile)))!;
 
-    private static JsonObject ComparableSummary(string dir)
+    internal static JsonObject ComparableSummary(string dir)
     {
         var summary = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, Summary.JsonFile)))!;
         // Timing differs between two identical runs: throughput, time per step, and the cost claim judged on them.
