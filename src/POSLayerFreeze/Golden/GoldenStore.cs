@@ -5,6 +5,12 @@ namespace POSLayerFreeze.Golden;
 /// <summary>A received snapshot waiting for approval.</summary>
 public sealed record PendingSnapshot(string Profile, string Backend, string Experiment, string ReceivedPath, bool HasVerified);
 
+/// <summary>A golden file that cannot be used: <see cref="Problem"/> is one line, <c>PATH[:LINE]: what is wrong</c>.</summary>
+public sealed record InvalidGoldenFile(string Path, string Problem);
+
+/// <summary>What <see cref="GoldenStore.Validate"/> read: the snapshots that loaded, and the files that did not.</summary>
+public sealed record GoldenStoreCheck(int Verified, int Received, IReadOnlyList<InvalidGoldenFile> Invalid);
+
 /// <summary>One promoted snapshot and what changed (lines such as <c>test.accuracy: 0.85 → 0.86</c>).</summary>
 public sealed record Approval(string Profile, string Backend, string Experiment, bool WasNew, IReadOnlyList<string> Changes);
 
@@ -138,6 +144,63 @@ public sealed class GoldenStore
     }
 
     /// <summary>
+    /// Loads every verified and received file under <see cref="Root"/> (<c>profile/backend/experiment.*.json</c>), so
+    /// that a corrupt or hand-broken golden is found by <c>poslf golden status</c> rather than by the spec that
+    /// trained for minutes before comparing against it. A file is invalid when it is not JSON, is not a snapshot
+    /// (<see cref="Snapshot.Load"/> names the part), or records another profile or backend than the folder it lies
+    /// in (<see cref="Check"/> looks a golden up by the received snapshot's own profile and backend, so such a file
+    /// is never the golden its folder says it is).
+    /// </summary>
+    public GoldenStoreCheck Validate()
+    {
+        var invalid = new List<InvalidGoldenFile>();
+        int verified = 0, received = 0;
+        if (!Directory.Exists(Root)) return new GoldenStoreCheck(0, 0, invalid);
+        foreach (var profileDir in Directory.EnumerateDirectories(Root).Order(StringComparer.Ordinal))
+        {
+            foreach (var backendDir in Directory.EnumerateDirectories(profileDir).Order(StringComparer.Ordinal))
+            {
+                foreach (var file in Directory.EnumerateFiles(backendDir, "*.json").Order(StringComparer.Ordinal))
+                {
+                    var isVerified = file.EndsWith(VerifiedSuffix, StringComparison.Ordinal);
+                    if (!isVerified && !file.EndsWith(ReceivedSuffix, StringComparison.Ordinal)) continue;
+                    if (ProblemOf(file, Path.GetFileName(profileDir), Path.GetFileName(backendDir)) is { } problem)
+                        invalid.Add(new InvalidGoldenFile(file, problem));
+                    else if (isVerified) verified++;
+                    else received++;
+                }
+            }
+        }
+        return new GoldenStoreCheck(verified, received, invalid);
+    }
+
+    private static string? ProblemOf(string file, string profile, string backend)
+    {
+        Snapshot snapshot;
+        try
+        {
+            snapshot = Snapshot.Load(file);
+        }
+        catch (InvalidDataException e)
+        {
+            return e.Message;
+        }
+        catch (IOException e)
+        {
+            return $"{file}: cannot be read: {e.Message}";
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return $"{file}: cannot be read: {e.Message}";
+        }
+        if (snapshot.Provenance.Profile != profile)
+            return $"{file}: provenance.profile is '{snapshot.Provenance.Profile}', but the file lies under profile folder '{profile}'";
+        if (snapshot.Provenance.Backend != backend)
+            return $"{file}: provenance.backend is '{snapshot.Provenance.Backend}', but the file lies under backend folder '{backend}'";
+        return null;
+    }
+
+    /// <summary>
     /// Promotes the received snapshots of the named experiments (under the given profile/backend, or any) to
     /// verified. Refuses, promoting nothing, when an experiment has no received file.
     /// </summary>
@@ -165,17 +228,19 @@ public sealed class GoldenStore
 
     private static List<Approval> Promote(IReadOnlyList<PendingSnapshot> pending)
     {
-        var approvals = new List<Approval>();
+        // Every file is read before any is moved: an unreadable snapshot (Snapshot.Load names it) refuses the whole
+        // approval instead of leaving it half done.
+        var approvals = new List<(Approval Approval, string From, string To)>();
         foreach (var item in pending)
         {
             var verifiedPath = Path.Combine(Path.GetDirectoryName(item.ReceivedPath)!, item.Experiment + VerifiedSuffix);
             var received = Snapshot.Load(item.ReceivedPath);
             var changes = item.HasVerified ? Changes(Snapshot.Load(verifiedPath), received) : NewEntries(received);
-            // Rename, not copy: the received file was written atomically, and a rename keeps the promotion atomic.
-            File.Move(item.ReceivedPath, verifiedPath, overwrite: true);
-            approvals.Add(new Approval(item.Profile, item.Backend, item.Experiment, !item.HasVerified, changes));
+            approvals.Add((new Approval(item.Profile, item.Backend, item.Experiment, !item.HasVerified, changes), item.ReceivedPath, verifiedPath));
         }
-        return approvals;
+        // Rename, not copy: the received file was written atomically, and a rename keeps the promotion atomic.
+        foreach (var (_, from, to) in approvals) File.Move(from, to, overwrite: true);
+        return approvals.Select(a => a.Approval).ToList();
     }
 
     private static List<GoldenRow> Compare(Snapshot verified, Snapshot received, RuleChoice rule)

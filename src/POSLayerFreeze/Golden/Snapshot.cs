@@ -120,8 +120,7 @@ public sealed record Provenance(
         Text(node, "profile_version"),
         Text(node, "model"),
         Text(node, "backend"),
-        (node["seeds"]?.AsArray() ?? throw new FormatException("Provenance has no 'seeds'."))
-            .Select(s => s?.GetValue<int>() ?? throw new FormatException("A seed is null.")).ToArray(),
+        SeedList(node["seeds"]),
         Text(node, "torchsharp"),
         Text(node, "libtorch"),
         Text(node, "device"),
@@ -130,8 +129,12 @@ public sealed record Provenance(
         PlatformFingerprint.FromJson(node["fingerprint"]),
         GoldenTreebank.FromJson(node["treebank"]));
 
+    private static int[] SeedList(JsonNode? seeds) =>
+        JsonShape.Array(seeds ?? throw new FormatException("Provenance has no 'seeds'."), "Provenance 'seeds'")
+            .Select(s => JsonShape.Int32(s ?? throw new FormatException("A seed is null."), "A seed")).ToArray();
+
     private static string Text(JsonNode node, string key) =>
-        node[key]?.GetValue<string>() ?? throw new FormatException($"Provenance has no '{key}'.");
+        JsonShape.String(node[key] ?? throw new FormatException($"Provenance has no '{key}'."), $"Provenance '{key}'");
 }
 
 /// <summary>
@@ -180,23 +183,67 @@ public sealed class Snapshot
         return Invariant.ToJson(root) + "\n";
     }
 
+    /// <summary>
+    /// Reads a snapshot's text. Every way a hand-edited file can be wrong is a <see cref="FormatException"/> naming
+    /// the part (<c>Metric 'test.accuracy' 'value' must be a finite number, not a string.</c>); a JSON syntax error
+    /// names its line. <see cref="Load"/> adds the file.
+    /// </summary>
     public static Snapshot Parse(string json)
     {
-        var root = JsonNode.Parse(json) ?? throw new FormatException("A golden snapshot cannot be null.");
-        var provenance = Provenance.FromJson(root["provenance"] ?? throw new FormatException("Snapshot has no 'provenance'."));
-        var metrics = new Dictionary<string, Metric>(StringComparer.Ordinal);
-        foreach (var (name, node) in root["metrics"]?.AsObject() ?? throw new FormatException("Snapshot has no 'metrics'."))
+        try
         {
-            var value = node?["value"] ?? throw new FormatException($"Metric '{name}' has no 'value'.");
-            var tolerance = node["tolerance"] ?? throw new FormatException($"Metric '{name}' has no 'tolerance'.");
-            metrics[name] = new Metric(value.GetValue<double>(), tolerance.GetValue<double>());
+            return FromJson(JsonNode.Parse(json));
         }
-        var facts = new Dictionary<string, Fact>(StringComparer.Ordinal);
-        foreach (var (name, node) in root["facts"]?.AsObject() ?? new JsonObject()) facts[name] = Fact.FromJson(node, name);
-        return new Snapshot(provenance, metrics, facts);
+        catch (JsonException e)
+        {
+            var (line, reason) = JsonShape.Describe(e);
+            throw new FormatException($"line {Invariant.Format(line ?? 0)}: {reason}", e);
+        }
     }
 
-    public static Snapshot Load(string path) => Parse(File.ReadAllText(path));
+    /// <summary>
+    /// <see cref="Parse"/> of a file, refusing with one line that names it: <c>PATH:LINE: not valid JSON: …</c> for a
+    /// syntax error, <c>PATH: problem</c> for a wrongly shaped snapshot (an <see cref="InvalidDataException"/>).
+    /// </summary>
+    public static Snapshot Load(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var text = File.ReadAllText(path);
+        try
+        {
+            return FromJson(JsonNode.Parse(text));
+        }
+        catch (JsonException e)
+        {
+            var (line, reason) = JsonShape.Describe(e);
+            throw new InvalidDataException($"{path}:{Invariant.Format(line ?? 0)}: {reason}", e);
+        }
+        catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException)
+        {
+            // InvalidOperationException/ArgumentException: a shape FromJson does not check yet still names the file.
+            throw new InvalidDataException($"{path}: {e.Message.TrimEnd('.')}", e);
+        }
+    }
+
+    private static Snapshot FromJson(JsonNode? root)
+    {
+        var snapshot = JsonShape.Object(root ?? throw new FormatException("A golden snapshot cannot be null."), "A golden snapshot");
+        var provenance = Provenance.FromJson(JsonShape.Object(
+            snapshot["provenance"] ?? throw new FormatException("Snapshot has no 'provenance'."), "Snapshot 'provenance'"));
+        var metrics = new Dictionary<string, Metric>(StringComparer.Ordinal);
+        var metricsNode = JsonShape.Object(snapshot["metrics"] ?? throw new FormatException("Snapshot has no 'metrics'."), "Snapshot 'metrics'");
+        foreach (var (name, node) in metricsNode)
+        {
+            var metric = JsonShape.Object(node ?? throw new FormatException($"Metric '{name}' has no 'value'."), $"Metric '{name}'");
+            var value = JsonShape.Number(metric["value"] ?? throw new FormatException($"Metric '{name}' has no 'value'."), $"Metric '{name}' 'value'");
+            var tolerance = JsonShape.Number(metric["tolerance"] ?? throw new FormatException($"Metric '{name}' has no 'tolerance'."), $"Metric '{name}' 'tolerance'");
+            if (tolerance < 0) throw new FormatException($"Metric '{name}' 'tolerance' must be non-negative, not {Invariant.Format(tolerance)}.");
+            metrics[name] = new Metric(value, tolerance);
+        }
+        var facts = new Dictionary<string, Fact>(StringComparer.Ordinal);
+        foreach (var (name, node) in JsonShape.Object(snapshot["facts"] ?? new JsonObject(), "Snapshot 'facts'")) facts[name] = Fact.FromJson(node, name);
+        return new Snapshot(provenance, metrics, facts);
+    }
 
     private static JsonNode Number(double value) => JsonNode.Parse(Invariant.Format(value))!;
 }

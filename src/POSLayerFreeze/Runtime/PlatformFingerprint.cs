@@ -114,8 +114,10 @@ public sealed record PlatformFingerprint(string Backend, string DeviceKind, stri
     public static PlatformFingerprint? FromJson(JsonNode? node)
     {
         if (node is null) return null;
-        string Text(string key) => node[key]?.GetValue<string>() ?? throw new FormatException($"Fingerprint has no '{key}'.");
-        return new PlatformFingerprint(Text("backend"), Text("device"), Text("torchsharp"), Text("libtorch"), Text("hardware"),
-            node["cpu_threads"]?.GetValue<int>());
+        var fingerprint = JsonShape.Object(node, "Fingerprint");
+        string Text(string key) => JsonShape.String(fingerprint[key] ?? throw new FormatException($"Fingerprint has no '{key}'."), $"Fingerprint '{key}'");
+        // cpu_threads is null on CUDA (ToJson writes it as null there).
+        var threads = fingerprint["cpu_threads"] is { } t ? JsonShape.Int32(t, "Fingerprint 'cpu_threads'") : (int?)null;
+        return new PlatformFingerprint(Text("backend"), Text("device"), Text("torchsharp"), Text("libtorch"), Text("hardware"), threads);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using POSLayerFreeze.Cli.Commands;
 using POSLayerFreeze.Golden;
+using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Golden;
 
@@ -25,19 +26,40 @@ public sealed class GoldenCommandsTests
         return (code, output.ToString(), error.ToString());
     }
 
+    // The commands throw; CliErrors (Program) turns the exception into the one error line (GoldenStatusTests runs
+    // them through the built CLI). Here the exception itself is checked.
+    private static Exception Refusal(Command command, params string[] args) =>
+        Assert.Catch(() => command.Parse(args).Invoke(new InvocationConfiguration
+        {
+            Output = TextWriter.Null, Error = TextWriter.Null, EnableDefaultExceptionHandler = false,
+        }))!;
+
     [Test]
     public void ApproveRefusesWhenNothingIsReceived()
     {
-        var (code, _, error) = Invoke(GoldenCommands.CreateApprove(), "--all", "--golden-dir", root);
-        Assert.That(code, Is.EqualTo(1));
-        Assert.That(error, Does.Contain("Nothing received to approve"));
+        Directory.CreateDirectory(root);
+        Assert.That(Refusal(GoldenCommands.CreateApprove(), "--all", "--golden-dir", root),
+            Is.InstanceOf<InvalidOperationException>().With.Message.Contain("Nothing received to approve"));
     }
 
     [Test]
     public void ApproveNeedsExperimentsOrAll()
     {
-        Assert.That(Invoke(GoldenCommands.CreateApprove(), "--golden-dir", root).Code, Is.EqualTo(2));
-        Assert.That(Invoke(GoldenCommands.CreateApprove(), "--all", "slpf-3", "--golden-dir", root).Code, Is.EqualTo(2));
+        Directory.CreateDirectory(root);
+        Assert.That(Refusal(GoldenCommands.CreateApprove(), "--golden-dir", root), Is.InstanceOf<UsageException>().With.Message.Contain("--all"));
+        Assert.That(Refusal(GoldenCommands.CreateApprove(), "--all", "slpf-3", "--golden-dir", root), Is.InstanceOf<UsageException>());
+    }
+
+    [Test]
+    public void A_golden_dir_that_does_not_exist_is_a_usage_error_naming_the_option()
+    {
+        foreach (var command in new[] { GoldenCommands.CreateApprove(), GoldenCommands.CreateGolden() })
+        {
+            var args = command.Name == "approve" ? new[] { "--all", "--golden-dir", root } : ["status", "--golden-dir", root];
+            Assert.That(Refusal(command, args), Is.InstanceOf<UsageException>()
+                .With.Message.EqualTo($"no such folder: {root} (--golden-dir)"), command.Name);
+        }
+        Assert.That(Directory.Exists(root), Is.False, "nothing was created");
     }
 
     [Test]
@@ -56,6 +78,7 @@ public sealed class GoldenCommandsTests
         Assert.That(approve.Code, Is.Zero, approve.Error);
         Assert.That(approve.Output, Does.Contain("smoke/cpu/slpf-3: approved").And.Contain("test.accuracy: 0.85 → 0.9"));
 
-        Assert.That(Invoke(GoldenCommands.CreateGolden(), "status", "--golden-dir", root).Output, Does.StartWith("No received snapshots pending"));
+        Assert.That(Invoke(GoldenCommands.CreateGolden(), "status", "--golden-dir", root).Output,
+            Is.EqualTo($"No received snapshots pending in {root}.\n1 verified and 0 received snapshot(s) read, 0 invalid.\n"));
     }
 }
