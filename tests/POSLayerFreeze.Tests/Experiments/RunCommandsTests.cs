@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tests.Cli;
+using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Tests.Experiments;
 
@@ -48,6 +50,28 @@ public class RunCommandsTests
 
         var noOut = Poslf.Run("merge", a);
         Assert.That(noOut.ExitCode, Is.Not.EqualTo(0), "--out is required");
+    }
+
+    [Test]
+    public void Run_with_eval_each_epoch_and_logging_steps_logs_every_epoch_and_step_and_draws_the_curves()
+    {
+        var dir = TinyWorld.TempDir("cli-curves");
+        var profile = Path.Combine(dir, "tiny.json");
+        File.WriteAllText(profile, Invariant.ToJson(ProfileFile.ToFileJson(TinyWorld.Profile)));
+        var outDir = Path.Combine(dir, "out");
+        var (code, stdout, stderr) = Poslf.Run("run", "--configs", "all", "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir,
+            "--profile", profile, "--epochs", "2", "--eval-each-epoch", "--logging-steps", "1", "--out", outDir);
+        Assert.That(code, Is.EqualTo(0), stdout + stderr);
+        var metrics = JsonNode.Parse(File.ReadAllText(Path.Combine(outDir, "all", "seed-42", RunExecutor.MetricsFile)))!;
+        var history = metrics["log_history"]!.AsArray();
+        Assert.Multiple(() =>
+        {
+            Assert.That(metrics["profile"]!["name"]!.GetValue<string>(), Is.EqualTo("test+epochs=2+eval=epoch+log=1"));
+            Assert.That(history.Count(e => e!["loss"] is not null), Is.EqualTo(metrics["train"]!["steps"]!.GetValue<int>()), "a loss entry per step");
+            Assert.That(history.Where(e => e!["eval_accuracy"] is not null).Select(e => e!["epoch"]!.GetValue<double>()), Is.EqualTo(new[] { 1.0, 2.0 }));
+            Assert.That(File.Exists(Path.Combine(outDir, Figures.CurvesFile)), Is.True);
+            Assert.That(stdout, Does.Contain(Figures.CurvesFile), "the figures are listed");
+        });
     }
 
     [Test]
