@@ -308,7 +308,7 @@ public static class ResultPlot
         loss.Title($"Training loss ({model}, {profile}{averaged})", size: 13);
         loss.XLabel("step");
         loss.YLabel("training loss (mean since previous read)");
-        if (lossPoints.Count > 0) FitLimits(loss, lossPoints, xFrom: 0);
+        if (lossPoints.Count > 0) FitLimits(loss, lossPoints, xFrom: 0, roomForNote: lossNote is not null);
 
         var dev = new Plot();
         var devPoints = new List<PlottedPoint>();
@@ -322,7 +322,7 @@ public static class ResultPlot
             }
             dev.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(devPoints.Select(p => p.X).Distinct().Order()
                 .Select(e => new Tick(e, e.ToString("0.##", Invariant.Culture))).ToArray());
-            FitLimits(dev, devPoints, xFrom: devPoints.Min(p => p.X) - 0.5);
+            FitLimits(dev, devPoints, xFrom: devPoints.Min(p => p.X) - 0.5, roomForNote: false);
         }
         else
         {
@@ -361,14 +361,16 @@ public static class ResultPlot
     {
         var palette = new ScottPlot.Palettes.Category10();
         var styles = new Dictionary<string, CurveStyle>(StringComparer.Ordinal);
-        int slpf = 0, other = 0;
+        // One colour counter over both families: a colour repeats only after ten configurations, and then in the other
+        // family (other pattern and marker).
+        var next = 0;
         foreach (var config in configs)
         {
             styles[config] = config == "baseline"
                 ? new CurveStyle(Colors.Black, 2.5f, LinePattern.Solid, MarkerShape.FilledDiamond)
                 : IsSingleLayer(config)
-                    ? new CurveStyle(palette.GetColor(slpf++), 1.8f, LinePattern.Solid, MarkerShape.FilledCircle)
-                    : new CurveStyle(palette.GetColor(other++), 1.8f, LinePattern.Dashed, MarkerShape.FilledSquare);
+                    ? new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Solid, MarkerShape.FilledCircle)
+                    : new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Dashed, MarkerShape.FilledSquare);
         }
         return styles;
     }
@@ -398,14 +400,15 @@ public static class ResultPlot
         note.LabelBorderColor = Colors.Gray;
     }
 
-    /// <summary>Axis limits around the points, the x axis starting at <paramref name="xFrom"/>; headroom on top for a note.</summary>
-    private static void FitLimits(Plot plot, IReadOnlyList<PlottedPoint> points, double xFrom)
+    /// <summary>Axis limits around the points, the x axis starting at <paramref name="xFrom"/>; with a note, headroom on
+    /// top so it covers no point.</summary>
+    private static void FitLimits(Plot plot, IReadOnlyList<PlottedPoint> points, double xFrom, bool roomForNote)
     {
         var xmax = points.Max(p => p.X);
         var (ymin, ymax) = (points.Min(p => p.Y), points.Max(p => p.Y));
         var xpad = Math.Max((xmax - xFrom) * 0.04, 0.5);
         var ypad = Math.Max((ymax - ymin) * 0.08, Math.Max(Math.Abs(ymax) * 0.02, 1e-3));
-        plot.Axes.SetLimits(xFrom, xmax + xpad, ymin - ypad, ymax + (ypad * 2.5));
+        plot.Axes.SetLimits(xFrom, xmax + xpad, ymin - ypad, ymax + (ypad * (roomForNote ? 3.5 : 1)));
     }
 
     /// <summary>
