@@ -48,16 +48,34 @@ public static class CheckpointLoader
     public static CheckpointLoadReport Load(TokenClassifier model, IReadOnlyDictionary<string, SafetensorsEntry> tensors,
         bool loadClassifier, string source)
     {
-        ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tensors);
+        return Load(model, tensors.ToDictionary(kv => kv.Key, kv => kv.Value.Shape, StringComparer.Ordinal), loadClassifier, source, _ => tensors);
+    }
+
+    /// <summary>
+    /// As <see cref="Load(TokenClassifier, IReadOnlyDictionary{string, SafetensorsEntry}, bool, string)"/>, from a
+    /// model.safetensors file: every key and shape is checked against its header alone, and only the tensors the
+    /// model uses are then read. An unused tensor (not on the allow-list) or a mis-shaped one, however large it
+    /// claims to be, is refused before any tensor data is read; allowed unused ones are never read.
+    /// </summary>
+    public static CheckpointLoadReport LoadFile(TokenClassifier model, string weightsPath, bool loadClassifier)
+    {
+        var shapes = Safetensors.ReadHeader(weightsPath).ToDictionary(e => e.Name, e => (IReadOnlyList<long>)e.Shape, StringComparer.Ordinal);
+        return Load(model, shapes, loadClassifier, weightsPath, names => Safetensors.Read(weightsPath, names));
+    }
+
+    private static CheckpointLoadReport Load(TokenClassifier model, IReadOnlyDictionary<string, IReadOnlyList<long>> shapes,
+        bool loadClassifier, string source, Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SafetensorsEntry>> read)
+    {
+        ArgumentNullException.ThrowIfNull(model);
         var prefix = model.Encoder.CheckpointPrefix + ".";
-        var prefixed = tensors.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
+        var prefixed = shapes.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
 
         // Map checkpoint keys to model keys (the model's state dict uses the prefix).
-        var byModelKey = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
+        var byModelKey = new Dictionary<string, (string Key, IReadOnlyList<long> Shape)>(StringComparer.Ordinal);
         var unexpected = new List<string>();
         var ignored = new List<string>();
-        foreach (var (key, entry) in tensors)
+        foreach (var (key, shape) in shapes)
         {
             string modelKey;
             if (key.StartsWith("classifier.", StringComparison.Ordinal))
@@ -83,7 +101,7 @@ public static class CheckpointLoader
             {
                 modelKey = prefix + key;
             }
-            byModelKey[modelKey] = entry;
+            byModelKey[modelKey] = (key, shape);
         }
 
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
@@ -115,17 +133,62 @@ public static class CheckpointLoader
             throw Mismatch(source, missing, unexpected, misShaped);
         }
 
+        var used = parameters.Keys.Where(byModelKey.ContainsKey).Select(k => byModelKey[k].Key).ToArray();
+        var data = read(used);
         using (no_grad())
         {
             foreach (var (name, parameter) in parameters)
             {
-                if (!byModelKey.TryGetValue(name, out var entry)) continue;
+                if (!byModelKey.TryGetValue(name, out var mapped)) continue;
+                var entry = data[mapped.Key];
                 using var value = tensor(entry.Data, entry.Shape.ToArray(), dtype: ScalarType.Float32);
                 parameter.copy_(value);
             }
         }
         ignored.Sort(StringComparer.Ordinal);
         return new CheckpointLoadReport(byModelKey.Count(kv => parameters.ContainsKey(kv.Key)), ignored);
+    }
+
+    /// <summary>
+    /// Checks config.json against the weights' header before the model is allocated: every config field that sizes a
+    /// parameter (vocab_size, hidden size, max_position_embeddings, type_vocab_size, the layer count, the FFN width)
+    /// must agree with the tensor it sizes. The model built afterwards is then no larger than the tensors the file
+    /// really holds: a config claiming vocab_size 2e9 cannot make libtorch allocate 256 GB.
+    /// </summary>
+    public static void CheckConfig(EncoderConfig config, IReadOnlyList<Safetensors.HeaderEntry> header, string configPath, string weightsPath)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(header);
+        var (prefix, layers, ffn, hiddenField, layersField, ffnField, ffnWidth, layerCount, typeVocab) = config switch
+        {
+            DistilBertConfig d => ("distilbert.", "transformer.layer.", "ffn.lin1.weight", "dim", "n_layers", "hidden_dim", d.HiddenDim, d.NLayers, (int?)null),
+            BertConfig b => ("bert.", "encoder.layer.", "intermediate.dense.weight", "hidden_size", "num_hidden_layers", "intermediate_size", b.IntermediateSize, b.NumHiddenLayers, b.TypeVocabSize),
+            _ => throw new ArgumentException($"{configPath}: unsupported model_type '{config.ModelType}'"),
+        };
+        var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var e in header) shapes[e.Name.StartsWith(prefix, StringComparison.Ordinal) ? e.Name[prefix.Length..] : e.Name] = e.Shape;
+
+        void Expect(string key, int dimension, long value, string field)
+        {
+            if (!shapes.TryGetValue(key, out var shape))
+                throw new CheckpointFormatException($"{weightsPath}: no tensor '{prefix}{key}' (or '{key}'), which {configPath} field {field} sizes");
+            if (shape.Length != 2 || shape[dimension] != value)
+                throw new CheckpointFormatException(string.Create(CultureInfo.InvariantCulture,
+                    $"{configPath}: {field} {value} does not match {weightsPath} (tensor '{key}' is [{string.Join(", ", shape)}])"));
+        }
+        Expect("embeddings.word_embeddings.weight", 0, config.VocabSize, "vocab_size");
+        Expect("embeddings.word_embeddings.weight", 1, config.HiddenSize, hiddenField);
+        Expect("embeddings.position_embeddings.weight", 0, config.MaxPositions, "max_position_embeddings");
+        if (typeVocab is { } types) Expect("embeddings.token_type_embeddings.weight", 0, types, "type_vocab_size");
+        var present = shapes.Keys.Where(k => k.StartsWith(layers, StringComparison.Ordinal))
+            .Select(k => k[layers.Length..].Split('.')[0])
+            .Select(i => int.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
+            .Where(n => n >= 0).Distinct().Count();
+        if (present != layerCount)
+            throw new CheckpointFormatException(string.Create(CultureInfo.InvariantCulture,
+                $"{configPath}: {layersField} {layerCount} does not match {weightsPath} ({present} layer(s) under '{prefix}{layers}')"));
+        for (var layer = 0; layer < layerCount; layer++)
+            Expect(string.Create(CultureInfo.InvariantCulture, $"{layers}{layer}.{ffn}"), 0, ffnWidth, ffnField);
     }
 
     /// <summary>True when <paramref name="key"/> (without family prefix) matches <see cref="AllowedUnusedPatterns"/>.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
@@ -59,13 +60,39 @@ public static class ModelCatalog
             throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}{hint}");
         }
         var config = EncoderConfig.FromFile(configPath);
+        // Checked when the model is named, before anything is allocated or trained (see CheckConfig, CheckVocabulary).
+        CheckpointLoader.CheckConfig(config, Safetensors.ReadHeader(weightsPath), configPath, weightsPath);
         // Without tokenizer_config.json, Hugging Face's BertTokenizer defaults apply (uncased: lowercase, strip accents),
         // whatever the folder is called.
         var tokenizerConfig = Path.Combine(directory, "tokenizer_config.json");
         var tokenizer = File.Exists(tokenizerConfig)
             ? Tokenization.BertTokenizerSettings.FromFile(tokenizerConfig)
             : Tokenization.BertTokenizerSettings.Uncased;
+        CheckVocabulary(vocabPath, tokenizer, config.VocabSize, configPath);
         return new ModelSource(name, directory, config, configPath, weightsPath, vocabPath, tokenizer);
+    }
+
+    /// <summary>
+    /// vocab.txt must fit the embeddings (an id at or past vocab_size would index outside them, inside libtorch) and
+    /// hold the special tokens the tokenizer emits. Read line by line: one entry per line, as Hugging Face reads it.
+    /// </summary>
+    private static void CheckVocabulary(string vocabPath, Tokenization.BertTokenizerSettings tokenizer, int vocabSize, string configPath)
+    {
+        var specials = new[] { ("unk_token", tokenizer.UnkToken), ("cls_token", tokenizer.ClsToken), ("sep_token", tokenizer.SepToken), ("pad_token", tokenizer.PadToken) };
+        var found = new HashSet<string>(StringComparer.Ordinal);
+        long entries = 0;
+        foreach (var line in File.ReadLines(vocabPath))
+        {
+            entries++;
+            if (entries > vocabSize)
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
+                    $"{vocabPath}: more than {vocabSize} entries, but {configPath} has vocab_size {vocabSize} (ids from {vocabSize} on have no embedding)"));
+            var token = line.TrimEnd('\r');
+            if (specials.Any(sp => sp.Item2 == token)) found.Add(token);
+        }
+        foreach (var (field, token) in specials)
+            if (!found.Contains(token))
+                throw new InvalidDataException($"{vocabPath}: no '{token}' entry (the tokenizer's {field}); every word piece not in the vocabulary becomes {tokenizer.UnkToken}");
     }
 
     /// <summary>
@@ -73,12 +100,12 @@ public static class ModelCatalog
     /// and a config.json whose id2label is the 17 UD tags in order (a tagger saved by <c>poslf run --save-model</c>).
     /// A head trained for another label set (LABEL_0…, NER tags) is never inherited.
     /// </summary>
-    public static bool HasOwnHead(ModelSource source, IReadOnlyDictionary<string, SafetensorsEntry> tensors, int numLabels)
+    public static bool HasOwnHead(ModelSource source, IReadOnlyList<Safetensors.HeaderEntry> header, int numLabels)
     {
         ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(tensors);
+        ArgumentNullException.ThrowIfNull(header);
         return numLabels == Data.Upos.Count
-            && tensors.TryGetValue("classifier.weight", out var head)
+            && header.FirstOrDefault(e => e.Name == "classifier.weight") is { } head
             && head.Shape.SequenceEqual([numLabels, (long)source.Config.HiddenSize])
             && TaggerCheckpoint.Labels(source.ConfigPath) is { } labels && labels.SequenceEqual(Data.Upos.Tags);
     }
@@ -92,13 +119,14 @@ public static class ModelCatalog
     public static TokenClassifier CreateClassifier(ModelSource source, int numLabels, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(source);
+        var header = Safetensors.ReadHeader(source.WeightsPath);
+        CheckpointLoader.CheckConfig(source.Config, header, source.ConfigPath, source.WeightsPath);
         var model = new TokenClassifier(source.Config, numLabels);
         try
         {
             // Drawn even when a saved head replaces it, so the generator is in the same state either way.
             model.InitializeClassifier();
-            var tensors = Safetensors.Read(source.WeightsPath);
-            CheckpointLoader.Load(model, tensors, loadClassifier: HasOwnHead(source, tensors, numLabels), source.WeightsPath);
+            CheckpointLoader.LoadFile(model, source.WeightsPath, loadClassifier: HasOwnHead(source, header, numLabels));
             if (device is not null && device.type != DeviceType.CPU) model.to(device);
             return model;
         }
@@ -115,10 +143,12 @@ public static class ModelCatalog
     /// </summary>
     public static TokenClassifier LoadTokenClassificationCheckpoint(string directory)
     {
-        var config = EncoderConfig.FromFile(Path.Combine(directory, "config.json"));
+        var configPath = Path.Combine(directory, "config.json");
+        var config = EncoderConfig.FromFile(configPath);
         var weightsPath = Path.Combine(directory, "model.safetensors");
-        var tensors = Safetensors.Read(weightsPath);
-        if (!tensors.TryGetValue("classifier.weight", out var head) || head.Shape.Count != 2)
+        var header = Safetensors.ReadHeader(weightsPath);
+        CheckpointLoader.CheckConfig(config, header, configPath, weightsPath);
+        if (header.FirstOrDefault(e => e.Name == "classifier.weight") is not { } head || head.Shape.Length != 2)
         {
             throw new CheckpointMismatchException($"{weightsPath}: not a token-classification checkpoint (no 2-D classifier.weight)",
                 ["classifier.weight"], [], []);
@@ -126,7 +156,7 @@ public static class ModelCatalog
         var model = new TokenClassifier(config, checked((int)head.Shape[0]));
         try
         {
-            CheckpointLoader.Load(model, tensors, loadClassifier: true, weightsPath);
+            CheckpointLoader.LoadFile(model, weightsPath, loadClassifier: true);
             return model;
         }
         catch

@@ -38,10 +38,25 @@ public static class Safetensors
     public sealed record HeaderEntry(string Name, string DType, long[] Shape, long Begin, long End);
 
     /// <summary>Reads every tensor (F32 only) of <paramref name="path"/>, keyed by name.</summary>
-    public static IReadOnlyDictionary<string, SafetensorsEntry> Read(string path)
+    public static IReadOnlyDictionary<string, SafetensorsEntry> Read(string path) => Read(path, null);
+
+    /// <summary>The validated header of <paramref name="path"/> alone: names, dtypes, shapes; no tensor data is read.</summary>
+    public static IReadOnlyList<HeaderEntry> ReadHeader(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        var (entries, dataStart) = ReadHeader(stream, path);
+        return ReadHeader(stream, path).Entries;
+    }
+
+    /// <summary>
+    /// Reads only the tensors named in <paramref name="names"/> (all when null), F32 only: memory is bounded by what
+    /// the caller uses, not by what the file holds.
+    /// </summary>
+    public static IReadOnlyDictionary<string, SafetensorsEntry> Read(string path, IReadOnlyCollection<string>? names)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var (all, dataStart) = ReadHeader(stream, path);
+        var wanted = names is null ? null : new HashSet<string>(names, StringComparer.Ordinal);
+        var entries = wanted is null ? all : all.Where(e => wanted.Contains(e.Name)).ToList();
         var result = new Dictionary<string, SafetensorsEntry>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
