@@ -184,7 +184,8 @@ public class TokenizerSettingsTests
         var folder = Directory.CreateDirectory(Path.Combine(_dir, "bert-base-cased")).FullName;
         foreach (var file in new[] { "config.json", "model.safetensors" })
             File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-bert", file), Path.Combine(folder, file));
-        File.Copy(HfReference.VocabPath, Path.Combine(folder, "vocab.txt"));
+        // A vocabulary that fits the tiny model's 128 embeddings (a longer one is refused when the folder is resolved).
+        File.WriteAllLines(Path.Combine(folder, "vocab.txt"), POSLayerFreeze.Tests.Experiments.TinyWorld.Vocabulary());
         Assert.That(ModelCatalog.Resolve(folder).Tokenizer.IsDefault, Is.True);
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"do_lower_case": false}""");
         Assert.That(ModelCatalog.Resolve(folder).Lowercase, Is.False);
