@@ -15,6 +15,11 @@ public sealed class InterruptSignals : IDisposable
 {
     private readonly CancellationTokenSource source = new();
     private readonly PosixSignalRegistration[] registrations;
+    // A signal handler already dispatched when Dispose runs may still execute afterwards (the runtime's signal
+    // thread does not wait for Dispose): cancelling a disposed source would throw ObjectDisposedException on that
+    // thread and crash the process. The gate makes "cancel" and "dispose" one-after-the-other.
+    private readonly Lock gate = new();
+    private bool disposed;
     private int received;
 
     private InterruptSignals()
@@ -39,12 +44,23 @@ public sealed class InterruptSignals : IDisposable
         // starting up) only confirms the request.
         context.Cancel = true;
         Interlocked.Increment(ref received);
-        source.Cancel();
+        lock (gate)
+        {
+            if (!disposed) source.Cancel();
+        }
     }
+
+    /// <summary>For tests: what a SIGINT/SIGTERM arriving now does, including after <see cref="Dispose"/>.</summary>
+    internal void Deliver() => OnSignal(new PosixSignalContext(PosixSignal.SIGTERM));
 
     public void Dispose()
     {
         foreach (var r in registrations) r.Dispose();
-        source.Dispose();
+        lock (gate)
+        {
+            if (disposed) return;
+            disposed = true;
+            source.Dispose();
+        }
     }
 }
