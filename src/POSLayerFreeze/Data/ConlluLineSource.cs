@@ -12,6 +12,7 @@ internal sealed class ConlluLineSource : IDisposable
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
     private readonly string _name;
+    private readonly string _path;
     private readonly Stream _file;
     private readonly Stream _content;
     private readonly System.IO.Hashing.Crc32? _crc;
@@ -25,6 +26,7 @@ internal sealed class ConlluLineSource : IDisposable
     public ConlluLineSource(string path, string name)
     {
         _name = name;
+        _path = path;
         _file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {
@@ -124,11 +126,45 @@ internal sealed class ConlluLineSource : IDisposable
     {
         if (_crc is null) return;
         // The gzip trailer holds CRC-32 (IEEE) and the size mod 2^32 of the decompressed bytes (BytesRead).
-        if ((uint)BytesRead != _expectedSize || _crc.GetCurrentHashAsUInt32() != _expectedCrc)
+        if (((uint)BytesRead != _expectedSize || _crc.GetCurrentHashAsUInt32() != _expectedCrc) && !LastMemberMatchesTrailer())
         {
             throw new ConlluFormatException(_name, LineNumber + 1,
                 $"gzip stream is truncated or corrupt: decompressed {BytesRead} bytes do not match the gzip trailer");
         }
+    }
+
+    /// <summary>
+    /// A multi-member gzip file (RFC 1952 §2.2; <c>cat a.gz b.gz</c>) decompresses to the concatenation of its
+    /// members (GZipStream reads them all, and zlib checks every complete member's own CRC and size), but the file's
+    /// last 8 bytes are only the last member's trailer. That member is the last ISIZE decompressed bytes (for files
+    /// under 4 GiB), so a second pass checks their CRC-32: a truncated last member, whose "trailer" is then deflate
+    /// data, still fails. Only run when the whole-stream check failed, i.e. for multi-member or damaged files.
+    /// </summary>
+    private bool LastMemberMatchesTrailer()
+    {
+        if (_expectedSize > BytesRead) return false;
+        using var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        using var gzip = new GZipStream(file, CompressionMode.Decompress);
+        var skip = BytesRead - _expectedSize;
+        var crc = new System.IO.Hashing.Crc32();
+        var buffer = new byte[1 << 16];
+        long position = 0, tail = 0;
+        try
+        {
+            int read;
+            while ((read = gzip.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                var from = (int)Math.Clamp(skip - position, 0, read);
+                crc.Append(buffer.AsSpan(from, read - from));
+                tail += read - from;
+                position += read;
+            }
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+        return position == BytesRead && tail == _expectedSize && crc.GetCurrentHashAsUInt32() == _expectedCrc;
     }
 
     private string Decode(int offset, int count, bool terminated)

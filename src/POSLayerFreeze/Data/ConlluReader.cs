@@ -78,6 +78,11 @@ public static class ConlluReader
                 if (cols[c].Length == 0) Fail(lineNumber, $"column {c + 1} ({ColumnNames[c]}) is empty");
                 if (c is not (1 or 2 or 9) && cols[c].Trim().Length != cols[c].Length)
                     Fail(lineNumber, $"column {c + 1} ({ColumnNames[c]}) has leading or trailing whitespace");
+                // A NUL or other control character in a word is never text: a corrupt file, and the tokenizer would
+                // silently drop it (the word then tagged from [UNK]).
+                if (c is 1 or 2 && IndexOfControl(cols[c]) is var at and >= 0)
+                    Fail(lineNumber, string.Create(CultureInfo.InvariantCulture,
+                        $"column {c + 1} ({ColumnNames[c]}) holds control character U+{(int)cols[c][at]:X4} at character {at + 1}"));
             }
 
             var id = cols[0];
@@ -165,6 +170,14 @@ public static class ConlluReader
 
         [System.Diagnostics.CodeAnalysis.DoesNotReturn]
         private void Fail(int line, string problem) => throw new ConlluFormatException(file, line, problem);
+
+        /// <summary>The first C0 control (U+0000–U+001F), DEL or C1 control (U+007F–U+009F), or -1.</summary>
+        private static int IndexOfControl(string text)
+        {
+            var c0 = text.AsSpan().IndexOfAnyInRange('\u0000', '\u001F');
+            var c1 = text.AsSpan().IndexOfAnyInRange('\u007F', '\u009F');
+            return c0 < 0 ? c1 : c1 < 0 ? c0 : Math.Min(c0, c1);
+        }
     }
 
     // Plain decimal digits only: "+1", " 1", "01" and "1e0" are not CoNLL-U IDs.

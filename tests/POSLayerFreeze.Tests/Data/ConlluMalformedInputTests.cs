@@ -84,6 +84,37 @@ public class ConlluMalformedInputTests
         var corrupt = (byte[])gz.Clone();
         for (int i = 10; i < corrupt.Length - 8; i++) corrupt[i] = 0xFF;
         yield return new TestCaseData(corrupt, ".conllu.gz", 0, "gzip stream is").SetName("CorruptGzip");
+        // Issue 12 §8: a control character inside a word is refused with its line and column (was accepted silently).
+        yield return Case("NulInForm", Ok1 + "\n" + W("2", "wor\0ld", "NOUN", "1") + "\n\n", 2, "column 2 (FORM) holds control character U+0000 at character 4");
+        yield return Case("EscapeInForm", W("1", "\u001B[31mHi", "INTJ") + "\n\n", 1, "column 2 (FORM) holds control character U+001B at character 1");
+        yield return Case("CarriageReturnInForm", W("1", "He\rllo", "INTJ") + "\n\n", 1, "column 2 (FORM) holds control character U+000D");
+        yield return Case("C1ControlInForm", W("1", "Hello\u0085", "INTJ") + "\n\n", 1, "column 2 (FORM) holds control character U+0085 at character 6");
+        yield return Case("DelInLemma", "1\tHello\thel\u007Flo\tINTJ\t_\t_\t0\troot\t_\t_\n\n", 1, "column 3 (LEMMA) holds control character U+007F at character 4");
+        // A multi-member gzip file whose last member is cut: the last 8 bytes are no trailer of anything.
+        var members = Gzip(Encoding.UTF8.GetBytes(Ok1 + "\n" + Ok2 + "\n\n")).Concat(Gzip(Encoding.UTF8.GetBytes(Ok1 + "\n" + Ok2 + "\n\n"))).ToArray();
+        yield return new TestCaseData(members[..(members.Length - 5)], ".conllu.gz", 0, "gzip stream is").SetName("TruncatedMultiMemberGzip");
+    }
+
+    /// <summary>RFC 1952 §2.2: a gzip file is a series of members; `cat a.gz b.gz` is read as the concatenation.</summary>
+    [TestCase(2)]
+    [TestCase(3)]
+    public void A_multi_member_gzip_file_reads_as_the_concatenation(int count)
+    {
+        var plain = new StringBuilder();
+        var gz = new List<byte>();
+        for (var i = 0; i < count; i++)
+        {
+            var sentence = $"# sent_id = s{i}\n{Ok1}\n{Ok2}\n\n";
+            plain.Append(sentence);
+            gz.AddRange(Gzip(Encoding.UTF8.GetBytes(sentence)));
+        }
+        var gzPath = Path.Combine(_dir, "members.conllu.gz");
+        var plainPath = Path.Combine(_dir, "members.conllu");
+        File.WriteAllBytes(gzPath, [.. gz]);
+        File.WriteAllText(plainPath, plain.ToString());
+        var fromGz = ConlluReader.Read(gzPath).Select(s => s.SentId).ToList();
+        Assert.That(fromGz, Is.EqualTo(ConlluReader.Read(plainPath).Select(s => s.SentId).ToList()));
+        Assert.That(fromGz, Has.Count.EqualTo(count));
     }
 
     [TestCaseSource(nameof(Cases))]
