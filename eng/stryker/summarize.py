@@ -3,14 +3,18 @@
 
 Stryker's score: killed (incl. timeouts) / (killed + survived + no coverage); compile errors and ignored mutants
 do not count. Prints Markdown to stdout.
+
+    summarize.py [REPORT.json ...]     default: every eng/stryker/reports/*.json (give the reports of one
+                                       measurement when several cover the same folder, or they are added up)
 """
 import collections, glob, json, os, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
-reports = sorted(glob.glob(os.path.join(here, "reports", "*.json")))
+reports = sys.argv[1:] or sorted(glob.glob(os.path.join(here, "reports", "*.json")))
 if not reports:
     sys.exit("no reports under eng/stryker/reports")
 counts = collections.defaultdict(collections.Counter)
+per_file = collections.defaultdict(collections.Counter)
 survivors = []
 commits = set()
 for path in reports:
@@ -20,6 +24,7 @@ for path in reports:
         folder = file.split("/")[0]
         for m in mutants:
             counts[folder][m["status"]] += 1
+            per_file[file][m["status"]] += 1
             if m["status"] in ("Survived", "NoCoverage"):
                 survivors.append((file, m["line"], m["status"], m["mutator"], m["replacement"]))
 
@@ -38,6 +43,12 @@ for folder, c in sorted(counts.items()):
     print(f"| {folder} | {c['Killed']} | {c['Timeout']} | {c['Survived']} | {c['NoCoverage']} | {c['CompileError']} | {c['Ignored']} | {s:.1f}% |")
 s, d, v = score(total)
 print(f"| **all** | {total['Killed']} | {total['Timeout']} | {total['Survived']} | {total['NoCoverage']} | {total['CompileError']} | {total['Ignored']} | **{s:.1f}%** ({d}/{v}) |")
+print("\n| file | killed | timeout | survived | no coverage | score |")
+print("| --- | --- | --- | --- | --- | --- |")
+for file, c in sorted(per_file.items()):
+    s, _, _ = score(c)
+    if c["Killed"] + c["Timeout"] + c["Survived"] + c["NoCoverage"]:
+        print(f"| {file} | {c['Killed']} | {c['Timeout']} | {c['Survived']} | {c['NoCoverage']} | {s:.1f}% |")
 print(f"\nSurvivors ({len(survivors)}):\n")
 print("| file:line | status | mutator | replacement |")
 print("| --- | --- | --- | --- |")
