@@ -9,34 +9,18 @@ namespace POSLayerFreeze.Tests.Golden;
 /// and their order — word for word, and the path and slack rules at their edges. Written against Stryker's survivors
 /// (eng/stryker/golden-summary.md): each assertion here is one a user-visible regression would trip.
 /// </summary>
-public sealed class GoldenStoreReportingTests
+public sealed class GoldenStoreReportingTests : TempGoldenStoreFixture
 {
-    private string root = "";
-    private GoldenStore store = null!;
-
-    [SetUp]
-    public void CreateTempStore()
-    {
-        root = Path.Combine(Path.GetTempPath(), "poslf-golden-" + Guid.NewGuid().ToString("N"));
-        store = new GoldenStore(root);
-    }
-
-    [TearDown]
-    public void DeleteTempStore()
-    {
-        if (Directory.Exists(root)) Directory.Delete(root, recursive: true);
-    }
-
     private void Seed(Snapshot verified, string experiment = "slpf-3", string backend = "cpu")
     {
-        var path = store.VerifiedPath(verified.Provenance.Profile, backend, experiment);
+        var path = Store.VerifiedPath(verified.Provenance.Profile, backend, experiment);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, verified.ToJson());
     }
 
     private void Receive(Snapshot received, string experiment = "slpf-3")
     {
-        var path = store.ReceivedPath(received.Provenance.Profile, received.Provenance.Backend, experiment);
+        var path = Store.ReceivedPath(received.Provenance.Profile, received.Provenance.Backend, experiment);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, received.ToJson());
     }
@@ -74,7 +58,7 @@ public sealed class GoldenStoreReportingTests
     [Test]
     public void AMissingGoldenListsEveryReceivedMetricAndFactAsNew()
     {
-        var result = store.Check("slpf-3", Sample());
+        var result = Store.Check("slpf-3", Sample());
         Assert.That(result.Problems, Is.EqualTo((string[])["no verified snapshot yet for smoke v1"]));
         Assert.That(result.Rows, Is.EqualTo((GoldenRow[])[
             new("test.accuracy", "—", "0.85", "—", "0.005", "—", "new"),
@@ -84,7 +68,7 @@ public sealed class GoldenStoreReportingTests
             new("trainable_parameters", "—", "6528", "—", "exact", "exact", "new"),
         ]));
         Assert.That(result.ApproveCommand, Is.EqualTo("poslf approve --profile smoke --backend cpu slpf-3"));
-        Assert.Throws<ArgumentNullException>(() => store.Check("slpf-3", null!));
+        Assert.Throws<ArgumentNullException>(() => Store.Check("slpf-3", null!));
     }
 
     [Test]
@@ -97,7 +81,7 @@ public sealed class GoldenStoreReportingTests
             metrics: new Dictionary<string, Metric> { ["c.acc"] = new(0.5, 0.1), ["a.acc"] = new(0.5, 0.1), ["b.acc"] = new(0.5, 0.1) },
             facts: new Dictionary<string, Fact> { ["m.same"] = Fact.Of("x"), ["a.added"] = Fact.Of(true) });
         Seed(verified);
-        var result = store.Check("slpf-3", received);
+        var result = Store.Check("slpf-3", received);
         Assert.That(result.Rows.Select(r => (r.Name, r.Status)), Is.EqualTo(((string, string)[])[
             ("a.acc", "ok"), ("b.acc", "ok"), ("c.acc", "new"),
             ("a.added", "new"), ("m.same", "ok"), ("z.gone", "missing"),
@@ -122,7 +106,7 @@ public sealed class GoldenStoreReportingTests
         void Metrics(double value, double tolerance, bool pass)
         {
             var received = With(Sample(), metrics: new Dictionary<string, Metric> { ["train.tokens_per_second"] = new(value, tolerance) });
-            Assert.That(store.Check("slpf-3", received).Passed, Is.EqualTo(pass), $"{value} ± {tolerance}");
+            Assert.That(Store.Check("slpf-3", received).Passed, Is.EqualTo(pass), $"{value} ± {tolerance}");
         }
     }
 
@@ -130,7 +114,7 @@ public sealed class GoldenStoreReportingTests
     public void UnderTheExactRuleAnAccuracyMustBeBitEqualWithNoSlack()
     {
         Seed(Sample(accuracy: 0.85, fingerprint: Here));
-        var nextDouble = store.Check("slpf-3", Sample(accuracy: Math.BitIncrement(0.85), fingerprint: Here));
+        var nextDouble = Store.Check("slpf-3", Sample(accuracy: Math.BitIncrement(0.85), fingerprint: Here));
         Assert.That(nextDouble.Passed, Is.False, nextDouble.Message);
         Assert.That(nextDouble.Rows.Single(r => r.Name == "test.accuracy").Status, Is.EqualTo("FAIL"));
     }
@@ -144,45 +128,45 @@ public sealed class GoldenStoreReportingTests
                      ("full", "cuda", "a"),
                  })
         {
-            store.Check(experiment, new Snapshot(Sample().Provenance with { Profile = profile, Backend = backend }, Sample().Metrics));
+            Store.Check(experiment, new Snapshot(Sample().Provenance with { Profile = profile, Backend = backend }, Sample().Metrics));
         }
         Seed(Sample(), "slpf-2");
-        Assert.That(store.Pending().Select(p => $"{p.Profile}/{p.Backend}/{p.Experiment}:{p.HasVerified}"), Is.EqualTo((string[])[
+        Assert.That(Store.Pending().Select(p => $"{p.Profile}/{p.Backend}/{p.Experiment}:{p.HasVerified}"), Is.EqualTo((string[])[
             "full/cpu/b:False", "full/cuda/a:False", "smoke/cpu/baseline:False", "smoke/cpu/slpf-2:True", "smoke/cuda/slpf-1:False",
         ]));
-        Assert.That(store.Pending(profile: "smoke").Select(p => p.Experiment), Is.EqualTo((string[])["baseline", "slpf-2", "slpf-1"]));
-        Assert.That(store.Pending(backend: "cuda").Select(p => p.Experiment), Is.EqualTo((string[])["a", "slpf-1"]));
-        Assert.That(store.Pending("full", "cpu").Single().ReceivedPath, Is.EqualTo(store.ReceivedPath("full", "cpu", "b")));
-        Assert.That(new GoldenStore(Path.Combine(root, "nowhere")).Pending(), Is.Empty);
+        Assert.That(Store.Pending(profile: "smoke").Select(p => p.Experiment), Is.EqualTo((string[])["baseline", "slpf-2", "slpf-1"]));
+        Assert.That(Store.Pending(backend: "cuda").Select(p => p.Experiment), Is.EqualTo((string[])["a", "slpf-1"]));
+        Assert.That(Store.Pending("full", "cpu").Single().ReceivedPath, Is.EqualTo(Store.ReceivedPath("full", "cpu", "b")));
+        Assert.That(new GoldenStore(Path.Combine(Root, "nowhere")).Pending(), Is.Empty);
     }
 
     [Test]
     public void ApprovingOneOfSeveralPendingPromotesOnlyThatOne()
     {
-        store.Check("baseline", Sample());
-        store.Check("slpf-0", Sample());
-        var approvals = store.Approve("smoke", "cpu", ["slpf-0"]);
+        Store.Check("baseline", Sample());
+        Store.Check("slpf-0", Sample());
+        var approvals = Store.Approve("smoke", "cpu", ["slpf-0"]);
         Assert.That(approvals.Select(a => a.Experiment), Is.EqualTo((string[])["slpf-0"]));
-        Assert.That(store.Pending().Select(p => p.Experiment), Is.EqualTo((string[])["baseline"]));
+        Assert.That(Store.Pending().Select(p => p.Experiment), Is.EqualTo((string[])["baseline"]));
     }
 
     [Test]
     public void RefusalsNameWhatIsMissingAndWhere()
     {
-        Assert.That(Assert.Throws<ArgumentNullException>(() => store.Approve(null, null, null!))!.ParamName, Is.EqualTo("experiments"));
-        var none = Assert.Throws<ArgumentException>(() => store.Approve(null, null, []));
+        Assert.That(Assert.Throws<ArgumentNullException>(() => Store.Approve(null, null, null!))!.ParamName, Is.EqualTo("experiments"));
+        var none = Assert.Throws<ArgumentException>(() => Store.Approve(null, null, []));
         Assert.That(none!.Message, Is.EqualTo("Name at least one experiment (or approve all pending). (Parameter 'experiments')"));
 
-        Assert.That(Assert.Throws<InvalidOperationException>(() => store.Approve("smoke", "cpu", ["slpf-3", "all"]))!.Message,
-            Is.EqualTo($"Nothing received to approve for slpf-3, all under smoke/cpu in {root}."));
-        Assert.That(Assert.Throws<InvalidOperationException>(() => store.Approve(null, null, ["slpf-3"]))!.Message,
-            Is.EqualTo($"Nothing received to approve for slpf-3 in {root}."));
-        Assert.That(Assert.Throws<InvalidOperationException>(() => store.ApproveAll("smoke"))!.Message,
-            Is.EqualTo($"Nothing received to approve under profile 'smoke' in {root}."));
-        Assert.That(Assert.Throws<InvalidOperationException>(() => store.ApproveAll(backend: "cuda"))!.Message,
-            Is.EqualTo($"Nothing received to approve under backend 'cuda' in {root}."));
-        Assert.That(Assert.Throws<InvalidOperationException>(() => store.ApproveAll())!.Message,
-            Is.EqualTo($"Nothing received to approve in {root}."));
+        Assert.That(Assert.Throws<InvalidOperationException>(() => Store.Approve("smoke", "cpu", ["slpf-3", "all"]))!.Message,
+            Is.EqualTo($"Nothing received to approve for slpf-3, all under smoke/cpu in {Root}."));
+        Assert.That(Assert.Throws<InvalidOperationException>(() => Store.Approve(null, null, ["slpf-3"]))!.Message,
+            Is.EqualTo($"Nothing received to approve for slpf-3 in {Root}."));
+        Assert.That(Assert.Throws<InvalidOperationException>(() => Store.ApproveAll("smoke"))!.Message,
+            Is.EqualTo($"Nothing received to approve under profile 'smoke' in {Root}."));
+        Assert.That(Assert.Throws<InvalidOperationException>(() => Store.ApproveAll(backend: "cuda"))!.Message,
+            Is.EqualTo($"Nothing received to approve under backend 'cuda' in {Root}."));
+        Assert.That(Assert.Throws<InvalidOperationException>(() => Store.ApproveAll())!.Message,
+            Is.EqualTo($"Nothing received to approve in {Root}."));
     }
 
     [Test]
@@ -197,7 +181,7 @@ public sealed class GoldenStoreReportingTests
             provenance: Sample().Provenance with { ProfileVersion = "1", Model = "minilm" });
         Seed(verified);
         Receive(received);
-        var changes = store.Approve("smoke", "cpu", ["slpf-3"]).Single().Changes;
+        var changes = Store.Approve("smoke", "cpu", ["slpf-3"]).Single().Changes;
         Assert.That(changes, Is.EqualTo((string[])[
             "fingerprint: cpu on cpu backend, TorchSharp 0.107.0, libtorch 2.10.0, avx512, 2 thread(s) → none",
             "a.removed: removed (was 0.25)",
@@ -216,7 +200,7 @@ public sealed class GoldenStoreReportingTests
     {
         Seed(Sample(model: "minilm", profileVersion: "1"));
         Receive(Sample(model: "tiny-bert", profileVersion: "2", fingerprint: Here));
-        Assert.That(store.Approve("smoke", "cpu", ["slpf-3"]).Single().Changes, Is.EqualTo((string[])[
+        Assert.That(Store.Approve("smoke", "cpu", ["slpf-3"]).Single().Changes, Is.EqualTo((string[])[
             "profile version: 1 → 2",
             "model: minilm → tiny-bert",
             "fingerprint: none → cpu on cpu backend, TorchSharp 0.107.0, libtorch 2.10.0, avx512, 2 thread(s)",
@@ -225,14 +209,14 @@ public sealed class GoldenStoreReportingTests
         // same values, another commit and date: only provenance moved
         Receive(new Snapshot(Sample(model: "tiny-bert", profileVersion: "2", fingerprint: Here).Provenance with { Commit = "f00d", Date = "2026-12-01" },
             Sample().Metrics, Sample().Facts));
-        Assert.That(store.Approve("smoke", "cpu", ["slpf-3"]).Single().Changes, Is.EqualTo((string[])["no value changed (provenance only)"]));
+        Assert.That(Store.Approve("smoke", "cpu", ["slpf-3"]).Single().Changes, Is.EqualTo((string[])["no value changed (provenance only)"]));
     }
 
     [Test]
     public void ANewGoldensApprovalListsItsMetricsFactsAndFingerprint()
     {
-        store.Check("slpf-3", Sample(fingerprint: Here));
-        var approval = store.ApproveAll().Single();
+        Store.Check("slpf-3", Sample(fingerprint: Here));
+        var approval = Store.ApproveAll().Single();
         Assert.That(approval.WasNew, Is.True);
         Assert.That(approval.Changes, Is.EqualTo((string[])[
             "test.accuracy: new 0.85 ± 0.005",
@@ -262,20 +246,20 @@ public sealed class GoldenStoreReportingTests
                      (segment, "cpu", "x", "profile"), ("smoke", segment, "x", "backend"), ("smoke", "cpu", segment, "experiment"),
                  })
         {
-            var error = Assert.Throws<ArgumentException>(() => store.VerifiedPath(profile, backend, experiment), what);
+            var error = Assert.Throws<ArgumentException>(() => Store.VerifiedPath(profile, backend, experiment), what);
             Assert.That(error!.Message, Is.EqualTo($"'{segment}' cannot name a golden {what} (it must be a plain file name). (Parameter '{what}')"));
-            Assert.Throws<ArgumentException>(() => store.ReceivedPath(profile, backend, experiment), what);
+            Assert.Throws<ArgumentException>(() => Store.ReceivedPath(profile, backend, experiment), what);
         }
     }
 
     [Test]
     public void BlankSegmentsAndRootsAreRefused()
     {
-        Assert.That(Assert.Throws<ArgumentException>(() => store.VerifiedPath("smoke", "cpu", "  "))!.ParamName, Is.EqualTo("experiment"));
-        Assert.That(Assert.Throws<ArgumentException>(() => store.VerifiedPath(" ", "cpu", "x"))!.ParamName, Is.EqualTo("profile"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Store.VerifiedPath("smoke", "cpu", "  "))!.ParamName, Is.EqualTo("experiment"));
+        Assert.That(Assert.Throws<ArgumentException>(() => Store.VerifiedPath(" ", "cpu", "x"))!.ParamName, Is.EqualTo("profile"));
         Assert.Throws<ArgumentException>(() => _ = new GoldenStore("   "));
         // plain names with dots are fine
-        Assert.That(store.VerifiedPath("smoke", "cpu", "clpf-0+1.v2"), Is.EqualTo(Path.Combine(root, "smoke", "cpu", "clpf-0+1.v2.verified.json")));
+        Assert.That(Store.VerifiedPath("smoke", "cpu", "clpf-0+1.v2"), Is.EqualTo(Path.Combine(Root, "smoke", "cpu", "clpf-0+1.v2.verified.json")));
     }
 
     [Test]
@@ -284,19 +268,19 @@ public sealed class GoldenStoreReportingTests
         var saved = Environment.GetEnvironmentVariable(GoldenStore.EnvironmentVariable);
         try
         {
-            var fromEnvironment = Path.Combine(root, "env-golden");
+            var fromEnvironment = Path.Combine(Root, "env-golden");
             Environment.SetEnvironmentVariable(GoldenStore.EnvironmentVariable, fromEnvironment);
             Assert.That(GoldenStore.Locate(startDirectory: "/").Root, Is.EqualTo(fromEnvironment));
-            Assert.That(GoldenStore.Locate(goldenDir: root).Root, Is.EqualTo(root), "an explicit folder wins over the environment");
+            Assert.That(GoldenStore.Locate(goldenDir: Root).Root, Is.EqualTo(Root), "an explicit folder wins over the environment");
 
             // a blank variable is no folder: the walk-up decides
             Environment.SetEnvironmentVariable(GoldenStore.EnvironmentVariable, "  ");
-            var repo = Directory.CreateDirectory(Path.Combine(root, "repo", "a")).FullName;
-            File.WriteAllText(Path.Combine(root, "repo", "POSLayerFreeze.sln"), "");
-            Assert.That(GoldenStore.Locate(startDirectory: repo).Root, Is.EqualTo(Path.Combine(root, "repo", "golden")));
+            var repo = Directory.CreateDirectory(Path.Combine(Root, "repo", "a")).FullName;
+            File.WriteAllText(Path.Combine(Root, "repo", "POSLayerFreeze.sln"), "");
+            Assert.That(GoldenStore.Locate(startDirectory: repo).Root, Is.EqualTo(Path.Combine(Root, "repo", "golden")));
 
             Environment.SetEnvironmentVariable(GoldenStore.EnvironmentVariable, null);
-            var lonely = Directory.CreateDirectory(Path.Combine(root, "lonely")).FullName;
+            var lonely = Directory.CreateDirectory(Path.Combine(Root, "lonely")).FullName;
             if (File.Exists(Path.Combine(Path.GetTempPath(), "POSLayerFreeze.sln")) || File.Exists("/POSLayerFreeze.sln"))
                 Assert.Ignore("a POSLayerFreeze.sln above the temp folder");
             var error = Assert.Throws<DirectoryNotFoundException>(() => GoldenStore.Locate(startDirectory: lonely));

@@ -9,24 +9,8 @@ namespace POSLayerFreeze.Tests.Golden;
 /// Issue 14 §2: a golden records the treebank it was made on and holds only for that treebank, as it holds only for
 /// its own profile and model. Snapshots made before the record (golden/full/cuda) are taken as EWT at the pinned commit.
 /// </summary>
-public sealed class GoldenTreebankTests
+public sealed class GoldenTreebankTests : TempGoldenStoreFixture
 {
-    private string _root = "";
-    private GoldenStore _store = null!;
-
-    [SetUp]
-    public void CreateTempStore()
-    {
-        _root = Path.Combine(Path.GetTempPath(), "poslf-golden-tb-" + Guid.NewGuid().ToString("N"));
-        _store = new GoldenStore(_root);
-    }
-
-    [TearDown]
-    public void DeleteTempStore()
-    {
-        if (Directory.Exists(_root)) Directory.Delete(_root, recursive: true);
-    }
-
     /// <summary>English LinES as the shared release files are (sha256 and words from TreebankTests' README table).</summary>
     private static readonly GoldenTreebank Lines = new("en_lines",
         new("27609ded288bf3704def21f18d227e3f40957b4981174411f6bed34acf3025b6", 64_684),
@@ -38,9 +22,9 @@ public sealed class GoldenTreebankTests
         new Dictionary<string, Metric> { ["test.accuracy"] = new(accuracy, 0.005) },
         new Dictionary<string, Fact> { ["test.words"] = Fact.Of(25094) });
 
-    private string Verified => _store.VerifiedPath("smoke", "cpu", "baseline");
+    private string Verified => Store.VerifiedPath("smoke", "cpu", "baseline");
 
-    private string Received => _store.ReceivedPath("smoke", "cpu", "baseline");
+    private string Received => Store.ReceivedPath("smoke", "cpu", "baseline");
 
     private void Seed(Snapshot verified)
     {
@@ -77,7 +61,7 @@ public sealed class GoldenTreebankTests
         Seed(Sample(GoldenTreebank.PinnedEwt));
         var before = File.ReadAllBytes(Verified);
 
-        var result = _store.Check("baseline", Sample(Lines));
+        var result = Store.Check("baseline", Sample(Lines));
 
         Assert.That(result.Outcome, Is.EqualTo(GoldenOutcome.Missing), result.Message);
         Assert.That(result.Passed, Is.False);
@@ -97,7 +81,7 @@ public sealed class GoldenTreebankTests
         var pinned = GoldenTreebank.PinnedEwt;
         var other = split == "test" ? pinned with { Test = Change(pinned.Test) } : pinned with { Dev = Change(pinned.Dev) };
 
-        var result = _store.Check("baseline", Sample(other));
+        var result = Store.Check("baseline", Sample(other));
 
         Assert.That(result.Outcome, Is.EqualTo(GoldenOutcome.Missing));
         Assert.That(result.Problems.Single(), Does.Contain($"the verified snapshot is of another treebank ({expected})"));
@@ -108,16 +92,16 @@ public sealed class GoldenTreebankTests
     {
         Seed(Sample(treebank: null));
 
-        var lines = _store.Check("baseline", Sample(Lines));
+        var lines = Store.Check("baseline", Sample(Lines));
         Assert.That(lines.Outcome, Is.EqualTo(GoldenOutcome.Missing));
         Assert.That(lines.Problems.Single(), Does.EndWith(
             "(treebank.name: verified 'en_ewt', received 'en_lines'; it records none and is taken as UD English EWT at the pinned commit)"));
 
-        var moved = _store.Check("baseline", Sample(GoldenTreebank.PinnedEwt, accuracy: 0.80));
+        var moved = Store.Check("baseline", Sample(GoldenTreebank.PinnedEwt, accuracy: 0.80));
         Assert.That(moved.Outcome, Is.EqualTo(GoldenOutcome.Fail), "an EWT run is compared with it, value by value");
 
         // Both without a record (a legacy run against a legacy golden): compared, and nothing is written on a pass.
-        Assert.That(_store.Check("baseline", Sample(treebank: null)).Problems, Is.Empty);
+        Assert.That(Store.Check("baseline", Sample(treebank: null)).Problems, Is.Empty);
         Assert.That(File.Exists(Received), Is.False);
     }
 
@@ -127,29 +111,29 @@ public sealed class GoldenTreebankTests
         Seed(Sample(treebank: null));
         var before = File.ReadAllBytes(Verified);
 
-        var pass = _store.Check("baseline", Sample(GoldenTreebank.PinnedEwt));
+        var pass = Store.Check("baseline", Sample(GoldenTreebank.PinnedEwt));
 
         Assert.That(pass.Outcome, Is.EqualTo(GoldenOutcome.Pass), pass.Message);
         Assert.That(pass.Problems.Single(), Does.Contain("records no treebank").And.Contain("approve it to record the treebank"));
         Assert.That(File.ReadAllBytes(Verified), Is.EqualTo(before), "a check never writes the verified file");
-        Assert.That(_store.Pending().Select(p => p.Experiment), Is.EqualTo((string[])["baseline"]));
+        Assert.That(Store.Pending().Select(p => p.Experiment), Is.EqualTo((string[])["baseline"]));
 
-        var approval = _store.Approve("smoke", "cpu", ["baseline"]).Single();
+        var approval = Store.Approve("smoke", "cpu", ["baseline"]).Single();
 
         Assert.That(approval.Changes, Has.Some.EqualTo(
             $"treebank: none recorded (taken as {GoldenTreebank.PinnedEwt.Describe()}) → {GoldenTreebank.PinnedEwt.Describe()}"));
         Assert.That(Snapshot.Load(Verified).Provenance.Treebank, Is.EqualTo(GoldenTreebank.PinnedEwt));
-        var again = _store.Check("baseline", Sample(GoldenTreebank.PinnedEwt));
+        var again = Store.Check("baseline", Sample(GoldenTreebank.PinnedEwt));
         Assert.That((again.Outcome, again.Problems.Count, File.Exists(Received)), Is.EqualTo((GoldenOutcome.Pass, 0, false)));
     }
 
     [Test]
     public void Approving_a_new_golden_writes_its_treebank_name_sha256s_and_word_counts()
     {
-        var missing = _store.Check("baseline", Sample(Lines));
+        var missing = Store.Check("baseline", Sample(Lines));
         Assert.That(missing.Outcome, Is.EqualTo(GoldenOutcome.Missing));
 
-        var approval = _store.Approve("smoke", "cpu", ["baseline"]).Single();
+        var approval = Store.Approve("smoke", "cpu", ["baseline"]).Single();
 
         Assert.That(approval.Changes, Has.Some.EqualTo(
             "treebank: en_lines (train 27609ded288bf370, 64684 words; dev 3aabd1f843517fb6, 21637 words; test 14c56b50da6d8876, 19984 words)"));
@@ -158,7 +142,7 @@ public sealed class GoldenTreebankTests
         Assert.That(written["train"]!["sha256"]!.GetValue<string>(), Is.EqualTo(Lines.Train.Sha256));
         Assert.That(written["dev"]!["words"]!.GetValue<long>(), Is.EqualTo(21_637));
         Assert.That(written["test"]!.AsObject().Select(p => p.Key), Is.EqualTo((string[])["sha256", "words"]));
-        Assert.That(_store.Check("baseline", Sample(Lines)).Passed, Is.True, "the approved golden holds for its treebank");
+        Assert.That(Store.Check("baseline", Sample(Lines)).Passed, Is.True, "the approved golden holds for its treebank");
     }
 
     [Test]
