@@ -84,8 +84,8 @@ public static class SeedAware
         ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 1);
         var n = words.Count;
         if (n == 0) throw new ArgumentException("The bootstrap needs at least one sentence.", nameof(words));
-        var a = Matrix(aBySeed, words, "A");
-        var b = Matrix(bBySeed, words, "B");
+        var a = Matrix(aBySeed, words, "A", nameof(aBySeed));
+        var b = Matrix(bBySeed, words, "B", nameof(bBySeed));
         int na = aBySeed.Count, nb = bBySeed.Count;
         if (na < 2 || nb < 2) return SeedAwareResult.NotComputable(HierarchicalMethod, na, nb);
         var totalWords = words.Sum(w => (long)w);
@@ -167,8 +167,13 @@ public static class SeedAware
     /// </summary>
     public static int? SeedsNeeded(double difference, double sdA, double sdB, double alpha = 0.05, double power = 0.8, int cap = 100_000)
     {
-        if (!double.IsFinite(difference) || !(sdA >= 0) || !(sdB >= 0)) throw new ArgumentOutOfRangeException(nameof(difference), "Power needs finite Δ and sds ≥ 0.");
-        if (!(alpha > 0 && alpha < 1) || !(power > 0 && power < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), "α and power lie in (0, 1).");
+        // Each argument refused on its own, by name and value: an infinite sd used to pass "≥ 0" and fail later as
+        // "df > 0" inside StudentT, naming an argument the caller never passed.
+        if (!double.IsFinite(difference)) throw new ArgumentOutOfRangeException(nameof(difference), difference, "Power needs a finite Δ.");
+        if (!(double.IsFinite(sdA) && sdA >= 0)) throw new ArgumentOutOfRangeException(nameof(sdA), sdA, "A per-seed sd must be finite and ≥ 0.");
+        if (!(double.IsFinite(sdB) && sdB >= 0)) throw new ArgumentOutOfRangeException(nameof(sdB), sdB, "A per-seed sd must be finite and ≥ 0.");
+        if (!(alpha > 0 && alpha < 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "α lies in (0, 1).");
+        if (!(power > 0 && power < 1)) throw new ArgumentOutOfRangeException(nameof(power), power, "Power lies in (0, 1).");
         if (difference == 0) return null;
         var variance = sdA * sdA + sdB * sdB;
         if (variance == 0) return 2;
@@ -181,19 +186,20 @@ public static class SeedAware
         return null;
     }
 
-    private static double[] Matrix(IReadOnlyList<IReadOnlyList<int>> bySeed, IReadOnlyList<int> words, string side)
+    // parameter: the caller's argument (aBySeed, bBySeed), so a refusal names what the caller passed
+    private static double[] Matrix(IReadOnlyList<IReadOnlyList<int>> bySeed, IReadOnlyList<int> words, string side, string parameter)
     {
-        if (bySeed.Count == 0) throw new ArgumentException($"Side {side} has no seeds.", nameof(bySeed));
+        if (bySeed.Count == 0) throw new ArgumentException($"Side {side} has no seeds.", parameter);
         var n = words.Count;
         var matrix = new double[bySeed.Count * n];
         for (var s = 0; s < bySeed.Count; s++)
         {
             var run = bySeed[s];
-            if (run.Count != n) throw new ArgumentException($"A seed of side {side} has {run.Count} sentences, expected {n}.", nameof(bySeed));
+            if (run.Count != n) throw new ArgumentException($"A seed of side {side} has {run.Count} sentences, expected {n}.", parameter);
             for (var i = 0; i < n; i++)
             {
                 if (run[i] < 0 || run[i] > words[i])
-                    throw new ArgumentException($"Side {side}, seed {s}, sentence {i}: {run[i]} correct must lie within 0..{words[i]} words.", nameof(bySeed));
+                    throw new ArgumentException($"Side {side}, seed {s}, sentence {i}: {run[i]} correct must lie within 0..{words[i]} words.", parameter);
                 matrix[s * n + i] = run[i];
             }
         }
