@@ -19,6 +19,8 @@ public sealed class TolerancePolicyTests
         Assert.That(TolerancePolicy.Choose(here, here with { }).Rule, Is.EqualTo(ComparisonRule.Exact));
         Assert.That(TolerancePolicy.Choose(here, here with { Hardware = "avx2" }).Reason, Is.EqualTo("platform fingerprints differ (hardware: avx512 ≠ avx2)"));
         Assert.That(TolerancePolicy.Choose(here, here with { LibTorch = "2.11.0" }).Rule, Is.EqualTo(ComparisonRule.Statistical));
+        Assert.That(TolerancePolicy.Choose(here, here with { Hardware = "avx2", CpuThreads = 4 }).Reason,
+            Is.EqualTo("platform fingerprints differ (hardware: avx512 ≠ avx2; cpu_threads: 2 ≠ 4)"));
         Assert.That(TolerancePolicy.Choose(null, here).Rule, Is.EqualTo(ComparisonRule.Statistical));
         Assert.That(TolerancePolicy.Choose(here, null).Rule, Is.EqualTo(ComparisonRule.Statistical));
         Assert.That(TolerancePolicy.Exact("test.accuracy"), Is.Zero);
@@ -190,8 +192,9 @@ public sealed class GoldenSnapshotsTests
     [Test]
     public void TwoSeedsAlreadyMeasureASpreadAndAZeroToleranceIsAllowed()
     {
-        // two seeds: 3·sd/√2 = 1.5·|a − b| = 0.004995 → 0.005 (the CPU fallback would give the 0.005 passed as cpu only by chance: use another)
-        Assert.That(TolerancePolicy.OfMean("cuda", 0.005, 0.002, [0.950, 0.95333]), Is.EqualTo(0.005));
+        // two seeds: 3·sd/√2 = 1.5·|a − b| = 0.004995 → 0.005; the fallback passed as cpu is 0.009, so a rule that
+        // treated two seeds like one (Count <= 2) would show (with 0.005 there, as before, it could not)
+        Assert.That(TolerancePolicy.OfMean("cuda", 0.009, 0.002, [0.950, 0.95333]), Is.EqualTo(0.005));
         Assert.That(new Metric(0.5, 0).Tolerance, Is.Zero);
     }
 }
