@@ -8,6 +8,11 @@ namespace POSLayerFreeze.Evaluation;
 /// <remarks>
 /// Accuracy target: about 1e-10 absolute on the CDF, ample for p-values and 95% intervals. The tests check it against
 /// closed forms (ν = 1 is the Cauchy distribution, ν = 2 and ν = 4 have elementary CDFs) and printed t tables.
+/// The target holds up to about ν = 1e4. Beyond, ln B(ν/2, ½) is the difference of two large ln Γ values and
+/// ν/(ν+t²) rounds towards 1, so digits go: measured against the normal limit with its 1/ν term, the error of
+/// Cdf(0.001, ν) is about 2e-9 at ν = 1e5, 2e-7 at 1e8 and 2e-4 at 1e10. What the callers need: Welch's df is at
+/// most n_A + n_B − 2 (a few seeds); SeedAware.SeedsNeeded's at most 2·(cap − 1), about 2e5 with the default cap,
+/// where an error of that size moves a quantile by about 1e-8, which cannot change an integer seed count.
 /// </remarks>
 public static class StudentT
 {
