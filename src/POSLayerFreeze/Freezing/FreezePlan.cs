@@ -36,6 +36,8 @@ public sealed record FreezePlan
         }
         if (text.StartsWith("clpf-", StringComparison.Ordinal))
         {
+            // Split always yields at least one member, and an empty one ("clpf-", "clpf-0+") is refused by
+            // ParseLayer as "'' is not a layer", so no separate "needs a member" check is needed.
             var members = text[5..].Split('+');
             var frozenEmb = false;
             var layers = new SortedSet<int>();
@@ -51,8 +53,6 @@ public sealed record FreezePlan
                     throw new FormatException($"Freeze plan '{name}': layer {member} listed twice.");
                 }
             }
-            if (members.Length < 1 || (members.Length == 1 && members[0].Length == 0))
-                throw new FormatException($"Freeze plan '{name}': clpf needs at least one member, e.g. clpf-0+1.");
             var units = layers.Select(Unit).ToList();
             if (frozenEmb) units.Insert(0, "emb");
             return new FreezePlan("clpf-" + string.Join('+', units), units.ToArray());
