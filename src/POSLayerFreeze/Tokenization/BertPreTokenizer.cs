@@ -67,7 +67,7 @@ internal static class BertPreTokenizer
         }
         foreach (var rune in word.EnumerateRunes())
         {
-            // clean_text: NUL, U+FFFD and control/format/unassigned/private-use characters vanish.
+            // clean_text: NUL, U+FFFD and control/format/private-use characters vanish.
             if (rune.Value == 0 || rune.Value == 0xFFFD || IsControl(rune)) continue;
             if (IsWhitespace(rune))
             {
@@ -150,11 +150,12 @@ internal static class BertPreTokenizer
 
     private static bool IsWhitespace(Rune r) => r.Value is '\t' or '\n' or '\r' || Rune.IsWhiteSpace(r);
 
+    // Hugging Face's Rust normalizer removes Cc, Cf and Co, not unassigned code points (Cn): those stay in the word
+    // and make it [UNK]. (Python's slow BertTokenizer removes every "C*"; BertTokenizerFast, our oracle, does not.)
     private static bool IsControl(Rune r)
     {
         if (r.Value is '\t' or '\n' or '\r') return false;
-        return Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format
-            or UnicodeCategory.OtherNotAssigned or UnicodeCategory.PrivateUse;
+        return Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse;
     }
 
     // HF counts every ASCII non-alphanumeric printable character as punctuation, symbols included.
@@ -168,9 +169,11 @@ internal static class BertPreTokenizer
             or UnicodeCategory.OtherPunctuation;
     }
 
-    // The CJK ideograph blocks BERT isolates as single-character words.
+    // The CJK ideograph blocks BERT isolates as single-character words. Extension E starts at U+2B820, but Hugging
+    // Face's Rust normalizer (our oracle, unlike Google's and HF's Python code) starts that range at U+2B920, so
+    // U+2B820..U+2B91F stay inside words there; we follow it (checked code point by code point by the tests).
     private static bool IsChinese(int c) =>
         c is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0x20000 and <= 0x2A6DF)
-            or (>= 0x2A700 and <= 0x2B73F) or (>= 0x2B740 and <= 0x2B81F) or (>= 0x2B820 and <= 0x2CEAF)
+            or (>= 0x2A700 and <= 0x2B73F) or (>= 0x2B740 and <= 0x2B81F) or (>= 0x2B920 and <= 0x2CEAF)
             or (>= 0xF900 and <= 0xFAFF) or (>= 0x2F800 and <= 0x2FA1F);
 }
