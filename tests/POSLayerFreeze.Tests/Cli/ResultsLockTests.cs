@@ -16,6 +16,16 @@ public class ResultsLockTests
     private static string[] SmokeRun(string outDir, params string[] extra) =>
         ["run", "--configs", "baseline,all", "--model", TinyWorld.ModelDir, "--data-dir", TestPaths.DatasetDir, "--out", outDir, .. extra];
 
+    /// <summary>
+    /// Two children that train for minutes, for the tests that signal them once both are training. With the smoke
+    /// profile's one epoch the child with `all` (61 steps of a tiny model) can finish its whole shard while the other
+    /// is still loading; it then never sees the forwarded request (seen under load: "child 0 stopped on request").
+    /// Not many more epochs: the trainer uploads every epoch's batches before its first step and checks for
+    /// cancellation only between steps, so with 200 epochs the children were still uploading when the grace
+    /// period ran out and were killed, not stopped.
+    /// </summary>
+    private static string[] LongParallelRun(string outDir) => SmokeRun(outDir, "--parallel", "2", "--epochs", "20");
+
     [Test]
     public void A_second_writer_fails_at_once_naming_the_holders_PID()
     {
@@ -66,7 +76,7 @@ public class ResultsLockTests
     public void Parallel_children_die_within_2_s_of_a_SIGKILL_to_the_parent()
     {
         var dir = TinyWorld.TempDir("orphans");
-        using var parent = Process.Start(Poslf.StartInfo(SmokeRun(dir, "--parallel", "2")))!;
+        using var parent = Process.Start(Poslf.StartInfo(LongParallelRun(dir)))!;
         int[] children = [];
         Assert.That(WaitUntil(() => (children = ChildrenOf(parent.Id)).Length == 2, TimeSpan.FromSeconds(60)), Is.True, "two children start");
         Thread.Sleep(500);   // the children are past startup (prctl), into loading and training
@@ -81,7 +91,7 @@ public class ResultsLockTests
     {
         // `env` execs dotnet in place: its pid is the CLI's. SIGINT at its default, however this host was started.
         var dir = TinyWorld.TempDir("interrupt");
-        using var parent = new Lines(Poslf.StartInfoWithSigint("default", SmokeRun(dir, "--parallel", "2")));
+        using var parent = new Lines(Poslf.StartInfoWithSigint("default", LongParallelRun(dir)));
         var children = WaitForTrainingChildren(parent, 2);
         Assert.That(ProcessLifetime.Interrupt(parent.Process.Id), Is.True);
         AssertStoppedByRequest(parent, children, 2);
@@ -93,7 +103,7 @@ public class ResultsLockTests
         // A shell's background job: SIGINT ignored in the parent and, inherited, in its children. SIGTERM still
         // stops the parent, and what it forwards still reaches the children (SIGTERM, not SIGINT).
         var dir = TinyWorld.TempDir("sigterm");
-        using var parent = new Lines(Poslf.StartInfoWithSigint("ignore", SmokeRun(dir, "--parallel", "2")));
+        using var parent = new Lines(Poslf.StartInfoWithSigint("ignore", LongParallelRun(dir)));
         var children = WaitForTrainingChildren(parent, 2);
         Assert.That(ProcessLifetime.Terminate(parent.Process.Id), Is.True);
         AssertStoppedByRequest(parent, children, 2);
