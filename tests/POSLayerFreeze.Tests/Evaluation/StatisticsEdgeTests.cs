@@ -82,6 +82,17 @@ public sealed class StatisticsEdgeTests
     }
 
     [Test]
+    public void AQuantileOfZeroOrOneIsRefusedWithTheValueGiven()
+    {
+        // p = 0 refused as 0 itself, not as the 1 − p of the lower half's recursion
+        foreach (var p in new[] { 0.0, 1.0 })
+        {
+            var error = Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.Quantile(p, 3));
+            Assert.That((error!.ParamName, error.ActualValue), Is.EqualTo(("p", (object)p)));
+        }
+    }
+
+    [Test]
     public void AContinuedFractionThatDoesNotConvergeSaysSoInsteadOfReturningANumber()
     {
         // a = b = 1e12 at the mean x = ½ needs on the order of √a = 1e6 terms, beyond the 10,000 allowed

@@ -16,7 +16,8 @@ public sealed class GoldenSnapshotsContractTests
 {
     private static readonly GoldenContext Cpu = new(POSLayerFreeze.Training.TrainingProfile.Smoke, "minilm", "cpu", "cpu (this test)");
 
-    private static RunRecord Run(long seed, int nounSupport = 4123, long testWords = 25094, long devWords = 25147, JsonObject? provenance = null) =>
+    private static RunRecord Run(long seed, int nounSupport = 4123, long testWords = 25094, long devWords = 25147, JsonObject? provenance = null,
+        JsonObject? treebank = null) =>
         new("slpf-1", seed, "/runs/slpf-1/seed-" + seed, new JsonObject
         {
             ["trainable_parameters"] = 1000L,
@@ -27,7 +28,17 @@ public sealed class GoldenSnapshotsContractTests
             },
             ["dev"] = new JsonObject { ["accuracy"] = 0.9, ["words"] = devWords },
             ["provenance"] = provenance,
+            ["treebank"] = treebank,
         }, [], []);
+
+    // metrics.json's treebank record as a run writes it
+    private static JsonObject Treebank(GoldenTreebank treebank)
+    {
+        var json = new JsonObject { ["name"] = treebank.Name };
+        foreach (var (split, value) in treebank.Splits)
+            json[split] = new JsonObject { ["file"] = $"{treebank.Name}-ud-{split}.conllu", ["sha256"] = value.Sha256, ["sentences"] = 10, ["words"] = value.Words };
+        return json;
+    }
 
     private static Claim Claim(bool cost = false, bool? parametersFall = null) =>
         new("c", "B beats A", true, "text", 0.8) { Compared = ["b", "a"], EffectIsCostRatio = cost, ParametersFall = parametersFall };
@@ -112,6 +123,18 @@ public sealed class GoldenSnapshotsContractTests
         var date = DateTime.ParseExact(own.Date, "yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture,
             System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
         Assert.That(date, Is.InRange(before.AddSeconds(-1), DateTime.UtcNow.AddSeconds(1)));
+    }
+
+    [Test]
+    public void ATreebankRecordIsReadAsTheRunsMetricsFileAndAMixIsRefusedListingEach()
+    {
+        // a broken record names the run's metrics.json, the file a user would open
+        var broken = Assert.Throws<FormatException>(() => GoldenSnapshots.ProvenanceOf([Run(42, treebank: new JsonObject { ["name"] = "en_ewt" })], Cpu));
+        Assert.That(broken!.Message, Is.EqualTo($"{Path.Combine("/runs/slpf-1/seed-42", "metrics.json")}: treebank.train.sha256 must be a non-empty string"));
+        var other = new GoldenTreebank("en_other", new(new string('a', 64), 10), new(new string('b', 64), 20), new(new string('c', 64), 30));
+        var mixed = Assert.Throws<InvalidDataException>(() => GoldenSnapshots.ProvenanceOf([Run(42, treebank: Treebank(other)), Run(43)], Cpu));
+        Assert.That(mixed!.Message, Is.EqualTo(
+            $"the runs of one golden snapshot were made on different treebanks: {other.Describe()}, {GoldenTreebank.PinnedEwt.Describe()}"));
     }
 
     [Test]
