@@ -110,6 +110,15 @@ public class WordPieceAlignerContractTests
     }
 
     [Test]
+    public void An_empty_sentence_is_cls_and_sep()
+    {
+        // As Hugging Face encodes an empty word list; the lists' initial capacity must not go negative.
+        var encoded = Uncased.Encode([]);
+        Assert.That(encoded.InputIds, Is.EqualTo(new[] { Uncased.ClsId, Uncased.SepId }));
+        Assert.That(encoded.WordIds, Is.EqualTo(new int?[] { null, null }));
+    }
+
+    [Test]
     public void Mismatched_labels_are_refused_with_both_counts()
     {
         var e = Assert.Throws<ArgumentException>(() => Uncased.Windows(["a", "b"], [1], 8));
