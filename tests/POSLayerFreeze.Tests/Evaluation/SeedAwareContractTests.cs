@@ -1,5 +1,4 @@
 using POSLayerFreeze.Evaluation;
-using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Evaluation;
 
@@ -80,40 +79,6 @@ public sealed class SeedAwareContractTests
             Is.EqualTo("cannot be computed: 1 seed on one side (n=1 measures no seed-to-seed spread)"));
     }
 
-    /// <summary>
-    /// The documented draw order replayed: per resample A's seeds, B's seeds, then the sentences, from one SplitMix64.
-    /// Every seed of a side here is the same run, so δ* = (Σ correct_B − Σ correct_A) / Σ words over the drawn
-    /// sentences: integer sums, exact in doubles, so the replayed δ* are bit-equal to the method's (ties stay ties).
-    /// A resample of only word-less sentences has δ* = 0.
-    /// </summary>
-    private static double[] ReplayIdenticalSeeds(int seedsA, int seedsB, int[] a, int[] b, int[] words, int resamples, ulong seed)
-    {
-        var rng = new SplitMix64(seed);
-        var deltas = new double[resamples];
-        for (var r = 0; r < resamples; r++)
-        {
-            for (var k = 0; k < seedsA; k++) rng.NextInt(seedsA);
-            for (var k = 0; k < seedsB; k++) rng.NextInt(seedsB);
-            long gain = 0, total = 0;
-            for (var k = 0; k < words.Length; k++)
-            {
-                var i = rng.NextInt(words.Length);
-                gain += b[i] - a[i];
-                total += words[i];
-            }
-            deltas[r] = total == 0 ? 0 : (double)gain / total;
-        }
-        return deltas;
-    }
-
-    private static double Percentile(double[] values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        var position = q * (sorted.Length - 1);
-        var below = (int)Math.Floor(position);
-        return sorted[below] + (position - below) * (sorted[Math.Min(below + 1, sorted.Length - 1)] - sorted[below]);
-    }
-
     private static IReadOnlyList<int>[] Seeds(int count, int[] run) => Enumerable.Repeat((IReadOnlyList<int>)run, count).ToArray();
 
     // B better on sentence 0 only: δ* ≥ 0, exactly 0 whenever sentence 0 is not drawn ((2/3)³ ≈ 30% of resamples).
@@ -127,7 +92,7 @@ public sealed class SeedAwareContractTests
         const int resamples = 1000;
         const ulong seed = 11;
         var result = SeedAware.HierarchicalBootstrap(Seeds(2, a), Seeds(2, b), words, resamples, seed);
-        var deltas = ReplayIdenticalSeeds(2, 2, a, b, words, resamples, seed);
+        var deltas = BootstrapReplay.Deltas(a, b, words, resamples, seed, seedsA: 2, seedsB: 2);
         var zeros = deltas.Count(d => d == 0);
         Assert.That(zeros, Is.InRange(240, 360), "about (2/3)³ of the resamples miss sentence 0");
         Assert.That(deltas.Count(d => d != 0), Is.GreaterThan(resamples / 2), "the rest lie on one side of 0");
@@ -135,8 +100,8 @@ public sealed class SeedAwareContractTests
         Assert.That((result.Computable, result.Reason, result.SeedsA, result.SeedsB), Is.EqualTo((true, "", 2, 2)));
         Assert.That(result.Difference, Is.EqualTo((b.Sum() - a.Sum()) / 12.0).Within(1e-15));
         Assert.That(result.PValue, Is.EqualTo(2.0 * zeros / resamples));
-        Assert.That(result.Lower, Is.EqualTo(Percentile(deltas, 0.025)));
-        Assert.That(result.Upper, Is.EqualTo(Percentile(deltas, 0.975)));
+        Assert.That(result.Lower, Is.EqualTo(BootstrapReplay.Percentile(deltas, 0.025)));
+        Assert.That(result.Upper, Is.EqualTo(BootstrapReplay.Percentile(deltas, 0.975)));
         Assert.That(b[0] > a[0] ? result.Lower : result.Upper, Is.Zero, "the zeros reach the interval's end on their side");
     }
 
@@ -158,7 +123,7 @@ public sealed class SeedAwareContractTests
         int[] a = [0, 1], b = [0, 3], words = [0, 4];
         const int resamples = 800;
         var result = SeedAware.HierarchicalBootstrap(Seeds(2, a), Seeds(2, b), words, resamples, seed: 3);
-        var deltas = ReplayIdenticalSeeds(2, 2, a, b, words, resamples, 3);
+        var deltas = BootstrapReplay.Deltas(a, b, words, resamples, 3, seedsA: 2, seedsB: 2);
         var zeros = deltas.Count(d => d == 0);
         Assert.That(zeros, Is.InRange(150, 250));
         Assert.That(deltas.Where(d => d != 0).Distinct(), Is.EqualTo(new[] { 0.5 }));

@@ -1,5 +1,4 @@
 using POSLayerFreeze.Evaluation;
-using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Evaluation;
 
@@ -10,36 +9,6 @@ namespace POSLayerFreeze.Tests.Evaluation;
 /// </summary>
 public sealed class StatisticsEdgeTests
 {
-    /// <summary>
-    /// <see cref="PairedBootstrap"/>'s resampling replayed: n sentence draws per resample from one SplitMix64,
-    /// δ* = Σ gain / Σ words over the drawn sentences, 0 when they hold no words. Integer sums, so bit-equal.
-    /// </summary>
-    private static double[] ReplaySentenceBootstrap(int[] a, int[] b, int[] words, int resamples, ulong seed)
-    {
-        var rng = new SplitMix64(seed);
-        var deltas = new double[resamples];
-        for (var r = 0; r < resamples; r++)
-        {
-            long gain = 0, total = 0;
-            for (var k = 0; k < words.Length; k++)
-            {
-                var i = rng.NextInt(words.Length);
-                gain += b[i] - a[i];
-                total += words[i];
-            }
-            deltas[r] = total == 0 ? 0 : (double)gain / total;
-        }
-        return deltas;
-    }
-
-    private static double Percentile(double[] values, double q)
-    {
-        var sorted = values.Order().ToArray();
-        var position = q * (sorted.Length - 1);
-        var below = (int)Math.Floor(position);
-        return sorted[below] + (position - below) * (sorted[Math.Min(below + 1, sorted.Length - 1)] - sorted[below]);
-    }
-
     [Test]
     public void TheSentenceBootstrapIsItsDocumentedResamplingDrawForDraw()
     {
@@ -47,13 +16,13 @@ public sealed class StatisticsEdgeTests
         int[] a = [1, 0, 3], b = [2, 0, 1], words = [3, 0, 4];
         const int resamples = 1000;
         var result = PairedBootstrap.Compare(a, b, words, resamples, seed: 17);
-        var deltas = ReplaySentenceBootstrap(a, b, words, resamples, 17);
+        var deltas = BootstrapReplay.Deltas(a, b, words, resamples, 17);
         Assert.That(deltas.Count(d => d == 0), Is.GreaterThan(20), "resamples of only the empty sentence (and ties) occur");
         var below = deltas.Count(d => d <= 0);
         var above = deltas.Count(d => d >= 0);
         Assert.That(result.PValue, Is.EqualTo(Math.Min(1.0, 2.0 * Math.Min(below, above) / resamples)));
-        Assert.That(result.Lower, Is.EqualTo(Percentile(deltas, 0.025)));
-        Assert.That(result.Upper, Is.EqualTo(Percentile(deltas, 0.975)));
+        Assert.That(result.Lower, Is.EqualTo(BootstrapReplay.Percentile(deltas, 0.025)));
+        Assert.That(result.Upper, Is.EqualTo(BootstrapReplay.Percentile(deltas, 0.975)));
         Assert.That(double.IsFinite(result.Lower) && double.IsFinite(result.Upper), Is.True);
         Assert.That(result.Difference, Is.EqualTo(-1.0 / 7).Within(1e-15));
     }
