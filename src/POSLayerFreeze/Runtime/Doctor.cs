@@ -28,6 +28,7 @@ public static class Doctor
             new(".NET", RuntimeInformation.FrameworkDescription),
             new("torch backend", TorchRuntime.Backend),
             new("TorchSharp", TorchRuntime.TorchSharpVersion),
+            new("huge pages", HugePages.Describe()),
         };
         checks.Add(Guard("cpu", () =>
         {
