@@ -80,7 +80,7 @@ public sealed record Provenance(
     string ProfileVersion,
     string Model,
     string Backend,
-    IReadOnlyList<int> Seeds,
+    IReadOnlyList<long> Seeds,
     string TorchSharpVersion,
     string LibTorchVersion,
     string Device,
@@ -129,9 +129,10 @@ public sealed record Provenance(
         PlatformFingerprint.FromJson(node["fingerprint"]),
         GoldenTreebank.FromJson(node["treebank"]));
 
-    private static int[] SeedList(JsonNode? seeds) =>
+    // 64-bit like a run's seed (--seeds takes any); a golden written with 32-bit seeds reads the same.
+    private static long[] SeedList(JsonNode? seeds) =>
         JsonShape.Array(seeds ?? throw new FormatException("Provenance has no 'seeds'."), "Provenance 'seeds'")
-            .Select(s => JsonShape.Int32(s ?? throw new FormatException("A seed is null."), "A seed")).ToArray();
+            .Select(s => JsonShape.Int64(s ?? throw new FormatException("A seed is null."), "A seed")).ToArray();
 
     private static string Text(JsonNode node, string key) =>
         JsonShape.String(node[key] ?? throw new FormatException($"Provenance has no '{key}'."), $"Provenance '{key}'");

@@ -42,6 +42,11 @@ internal static class JsonShape
             ? value
             : throw new FormatException($"{what} must be a 32-bit integer, not {(node?.GetValueKind() == JsonValueKind.Number ? node.ToJsonString() : Kind(node))}.");
 
+    public static long Int64(JsonNode? node, string what) =>
+        node?.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<long>(out var value)
+            ? value
+            : throw new FormatException($"{what} must be a 64-bit integer, not {(node?.GetValueKind() == JsonValueKind.Number ? node.ToJsonString() : Kind(node))}.");
+
     /// <summary>
     /// "LINE: problem" for a syntax error, the line 1-based (<see cref="JsonException.LineNumber"/> is 0-based) and
     /// the reason without System.Text.Json's own "Path: … | LineNumber: … | BytePositionInLine: …" tail.

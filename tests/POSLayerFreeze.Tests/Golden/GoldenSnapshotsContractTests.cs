@@ -138,11 +138,14 @@ public sealed class GoldenSnapshotsContractTests
     }
 
     [Test]
-    public void ASeedAGoldenCannotRecordIsRefusedNamingTheRun()
+    public void AnySeedARunTakesIsRecordedAndReadBackExactly()
     {
-        // runs take 64-bit seeds; a golden file's provenance holds 32-bit ones (Snapshot refuses others when it reads)
-        Assert.That(GoldenSnapshots.ProvenanceOf([Run(int.MaxValue), Run(int.MinValue)], Cpu).Seeds, Is.EqualTo((IReadOnlyList<int>)[int.MinValue, int.MaxValue]));
-        var error = Assert.Throws<InvalidDataException>(() => GoldenSnapshots.ProvenanceOf([Run(42), Run(1L << 31)], Cpu));
-        Assert.That(error!.Message, Is.EqualTo("/runs/slpf-1/seed-2147483648: seed 2147483648 does not fit a golden snapshot's provenance, which records 32-bit seeds"));
+        // runs take 64-bit seeds (--seeds); the provenance records them as they are, beyond 2^31 and 2^53 too
+        long[] seeds = [long.MinValue, -1, 42, 1L << 31, (1L << 53) + 1, long.MaxValue];
+        var provenance = GoldenSnapshots.ProvenanceOf(seeds.Reverse().Select(s => Run(s)).ToArray(), Cpu);
+        Assert.That(provenance.Seeds, Is.EqualTo(seeds));
+        var file = new Snapshot(provenance, new Dictionary<string, Metric>(), new Dictionary<string, Fact>()).ToJson();
+        Assert.That(file, Does.Contain("9007199254740993").And.Contain("-9223372036854775808").And.Contain("9223372036854775807"));
+        Assert.That(Snapshot.Parse(file).Provenance.Seeds, Is.EqualTo(seeds));
     }
 }

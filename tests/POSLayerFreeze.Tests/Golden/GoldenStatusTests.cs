@@ -59,7 +59,9 @@ public sealed class GoldenStatusTests
         yield return Case("seeds is a string", j => j["provenance"]!["seeds"] = "42,43",
             "Provenance 'seeds' must be a JSON array, not a string");
         yield return Case("seed is a fraction", j => j["provenance"]!["seeds"] = new JsonArray(42, 1.5),
-            "A seed must be a 32-bit integer, not 1.5");
+            "A seed must be a 64-bit integer, not 1.5");
+        yield return Case("seed beyond 64 bits", j => j["provenance"]!["seeds"] = JsonNode.Parse("[42, 9223372036854775808]"),
+            "A seed must be a 64-bit integer, not 9223372036854775808");
         yield return Case("model is a number", j => j["provenance"]!["model"] = 3,
             "Provenance 'model' must be a string, not a number");
         yield return Case("fingerprint threads is a string", j => j["provenance"]!["fingerprint"] = JsonNode.Parse(

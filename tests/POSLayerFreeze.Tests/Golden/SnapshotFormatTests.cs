@@ -63,7 +63,7 @@ public sealed class SnapshotFormatTests
         Assert.That(back.Metrics["test.accuracy"].Value, Is.EqualTo(0.9612345678901234));
         Assert.That(back.Facts["test.words"], Is.EqualTo(Fact.Of(25094)));
         Assert.That(back.Facts["claim.holds"], Is.EqualTo(Fact.Of(true)));
-        Assert.That(back.Provenance.Seeds, Is.EqualTo((int[])[42, 43, 44]));
+        Assert.That(back.Provenance.Seeds, Is.EqualTo((long[])[42, 43, 44]));
         Assert.That(back.Provenance.Fingerprint, Is.EqualTo(original.Provenance.Fingerprint));
     }
 
