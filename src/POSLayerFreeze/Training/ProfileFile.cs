@@ -48,17 +48,21 @@ public static class ProfileFile
     public static TrainingProfile Parse(string text, string file)
     {
         JsonObject json;
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip };
         try
         {
-            json = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip })
+            json = JsonNode.Parse(text, documentOptions: options)
                 as JsonObject ?? throw new InvalidDataException($"{file}:1: a profile must be a JSON object");
         }
         catch (JsonException e)
         {
-            var line = (e.LineNumber ?? 0) + 1;
-            throw new InvalidDataException($"{file}:{line.ToString(CultureInfo.InvariantCulture)}: not valid JSON ({FirstSentence(e.Message)})", e);
+            // the reason without System.Text.Json's 0-based "LineNumber: … | BytePositionInLine: …" tail, which
+            // contradicted the 1-based line in front of it
+            var (line, reason) = JsonShape.Describe(e);
+            throw new InvalidDataException($"{file}:{Invariant.Format(line ?? 1)}: {reason}", e);
         }
         var reader = new FieldReader(json, text, file);
+        reader.RefuseRepeatedKeys(options);
         foreach (var key in json.Select(kv => kv.Key))
         {
             if (!Fields.Contains(key, StringComparer.Ordinal))
@@ -204,15 +208,23 @@ public static class ProfileFile
         return json;
     }
 
-    private static string FirstSentence(string message)
-    {
-        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
-        return (cut > 0 ? message[..cut] : message).TrimEnd('.', ' ');
-    }
-
     /// <summary>Typed access to one profile's fields, each error naming the field, the file and the field's line.</summary>
     private sealed class FieldReader(JsonObject json, string text, string file)
     {
+        /// <summary>JsonObject keeps one value per key and, when a file repeats one, throws a bare ArgumentException
+        /// (no file, no line) on first read; a profile saying "epochs" twice is ambiguous, so it is refused by name,
+        /// at the line of the key's last use.</summary>
+        public void RefuseRepeatedKeys(JsonDocumentOptions options)
+        {
+            using var document = JsonDocument.Parse(text, options);
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!seen.Add(property.Name))
+                    throw new InvalidDataException($"{file}:{Invariant.Format(LineOf(property.Name, last: true))}: field '{property.Name}' is given twice");
+            }
+        }
+
         public string Name(string key)
         {
             var name = Text(key);
@@ -303,10 +315,12 @@ public static class ProfileFile
 
         private string Shown(string key) => json[key]?.ToJsonString() ?? "null";
 
-        // The line of the field's key in the file (1-based), so the error points where to edit.
-        private int LineOf(string key)
+        // The line of the field's key in the file (1-based), so the error points where to edit: its first use, or
+        // its last. A key written with escapes (\u0065) is not found: line 1.
+        private int LineOf(string key, bool last = false)
         {
-            var at = text.IndexOf($"\"{key}\"", StringComparison.Ordinal);
+            var quoted = $"\"{key}\"";
+            var at = last ? text.LastIndexOf(quoted, StringComparison.Ordinal) : text.IndexOf(quoted, StringComparison.Ordinal);
             return at < 0 ? 1 : text.AsSpan(0, at).Count('\n') + 1;
         }
 
