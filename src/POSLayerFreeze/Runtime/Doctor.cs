@@ -28,7 +28,6 @@ public static class Doctor
             new(".NET", RuntimeInformation.FrameworkDescription),
             new("torch backend", TorchRuntime.Backend),
             new("TorchSharp", TorchRuntime.TorchSharpVersion),
-            new("huge pages", HugePages.Describe()),
         };
         checks.Add(Guard("cpu", () =>
         {

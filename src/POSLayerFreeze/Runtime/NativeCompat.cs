@@ -31,11 +31,7 @@ public static class NativeCompat
     /// <summary>Loaded automatically with this assembly; idempotent.</summary>
     [ModuleInitializer]
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "must run before TorchSharp's first P/Invoke")]
-    internal static void Initialize()
-    {
-        HugePages.Enable();
-        EnsureLoaded();
-    }
+    internal static void Initialize() => EnsureLoaded();
 
     public static void EnsureLoaded()
     {
