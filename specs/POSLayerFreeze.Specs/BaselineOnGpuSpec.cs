@@ -19,7 +19,7 @@ public sealed class BaselineOnGpuSpec
             Assert.Ignore($"not run: needs the full profile on CUDA (POSLF_PROFILE=full POSLF_DEVICE=cuda); this session runs {settings.Profile} on {settings.Device}");
 
         var runs = StudyRuns.Current.Of("baseline");
-        var devices = runs.Select(r => r.Metrics["provenance"]?["device"]?.GetValue<string>() ?? "unknown").Distinct().ToArray();
+        var devices = runs.Select(r => r.Metrics.Provenance?.Device ?? "unknown").Distinct().ToArray();
         var accuracy = runs.Average(r => r.TestAccuracy);
         TestContext.Out.WriteLine($"full-profile baseline: test accuracy {accuracy:F4} over seeds {string.Join(",", runs.Select(r => r.Seed))} on {string.Join(", ", devices)}");
         Assert.Multiple(() =>

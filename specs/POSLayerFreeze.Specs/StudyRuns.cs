@@ -92,7 +92,7 @@ public sealed class StudyRuns
         {
         }
 
-        public void RunFinished(RunSpec spec, JsonObject metrics) =>
-            TestContext.Progress.WriteLine($"finished {spec.Config} seed {spec.Seed}: test accuracy {metrics["test"]?["accuracy"]}");
+        public void RunFinished(RunSpec spec, RunMetrics metrics) =>
+            TestContext.Progress.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"finished {spec.Config} seed {spec.Seed}: test accuracy {metrics.Test.Accuracy}"));
     }
 }

@@ -96,21 +96,21 @@ public sealed class VisualizationSpec
             Assert.That(curvesBytes, Is.InRange(10_000, 5_000_000), "curves.png is a drawn figure");
             foreach (var config in plotted)
             {
-                var history = runs.Where(r => r.Config == config).SelectMany(r => r.Metrics["log_history"]!.AsArray().Select(e => e!)).ToArray();
-                var loss = history.Where(e => e["loss"] is not null).GroupBy(e => e["step"]!.GetValue<int>()).OrderBy(g => g.Key)
-                    .Select(g => (X: (double)g.Key, Y: g.Average(e => e["loss"]!.GetValue<double>()))).ToArray();
+                var history = runs.Where(r => r.Config == config).SelectMany(r => r.Metrics.LogHistory ?? []).ToArray();
+                var loss = history.Where(e => e.Loss is not null).GroupBy(e => e.Step).OrderBy(g => g.Key)
+                    .Select(g => (X: (double)g.Key, Y: g.Average(e => e.Loss!.Value))).ToArray();
                 Assert.That(loss, Is.Not.Empty, $"{config} has a training log");
                 Assert.That(curves.Panel("loss").Points.Where(p => p.Config == config).Select(p => (p.X, p.Y)), Is.EqualTo(loss).Using<(double, double)>(Close), $"{config} loss curve");
             }
-            var eachEpoch = runs.Any(r => r.Metrics["profile"]!["eval_each_epoch"]?.GetValue<bool>() == true);
+            var eachEpoch = runs.Any(r => r.Metrics.EvalEachEpoch);
             var dev = curves.Panel("dev-accuracy");
             if (eachEpoch)
             {
                 foreach (var config in plotted)
                 {
-                    var evaluated = runs.Where(r => r.Config == config).SelectMany(r => r.Metrics["log_history"]!.AsArray().Select(e => e!))
-                        .Where(e => e["eval_accuracy"] is not null).GroupBy(e => e["epoch"]!.GetValue<double>()).OrderBy(g => g.Key)
-                        .Select(g => (X: g.Key, Y: g.Average(e => e["eval_accuracy"]!.GetValue<double>()) * 100)).ToArray();
+                    var evaluated = runs.Where(r => r.Config == config).SelectMany(r => r.Metrics.LogHistory ?? [])
+                        .Where(e => e.EvalAccuracy is not null).GroupBy(e => e.Epoch).OrderBy(g => g.Key)
+                        .Select(g => (X: g.Key, Y: g.Average(e => e.EvalAccuracy!.Value) * 100)).ToArray();
                     Assert.That(dev.Points.Where(p => p.Config == config).Select(p => (p.X, p.Y)), Is.EqualTo(evaluated).Using<(double, double)>(Close), $"{config} dev accuracy per epoch");
                 }
             }

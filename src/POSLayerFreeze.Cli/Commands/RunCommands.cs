@@ -236,12 +236,12 @@ internal static class RunCommands
             if (!double.IsNaN(loss)) _run.Description = Markup.Escape(string.Create(CultureInfo.InvariantCulture, $"{spec.Config} seed {spec.Seed} loss {loss:F3}"));
         }
 
-        public void RunFinished(RunSpec spec, JsonObject metrics)
+        public void RunFinished(RunSpec spec, RunMetrics metrics)
         {
             _run?.StopTask();
             _sweep?.Increment(1);
             AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-                $"{spec.Config} seed {spec.Seed}: test acc {metrics["test"]!["accuracy"]!.GetValue<double>() * 100:F2}%, dev {metrics["dev"]!["accuracy"]!.GetValue<double>() * 100:F2}%");
+                $"{spec.Config} seed {spec.Seed}: test acc {metrics.Test.Accuracy * 100:F2}%, dev {metrics.Dev.Accuracy * 100:F2}%");
         }
     }
 
@@ -279,13 +279,13 @@ internal static class RunCommands
                 $"    step {stepsDone}/{totalSteps} ({fraction:P0}) loss {lossText}, run ETA {eta:mm\\:ss}"));
         }
 
-        public void RunFinished(RunSpec spec, JsonObject metrics)
+        public void RunFinished(RunSpec spec, RunMetrics metrics)
         {
             _done++;
             var perRun = _sweep.Elapsed.TotalSeconds / _done;
             var eta = TimeSpan.FromSeconds(perRun * (_total - _done));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"[{_done}/{_total}] {spec.Config} seed {spec.Seed}: test acc {metrics["test"]!["accuracy"]!.GetValue<double>() * 100:F2}%, dev {metrics["dev"]!["accuracy"]!.GetValue<double>() * 100:F2}% in {_run.Elapsed.TotalSeconds:F1} s; sweep ETA {eta:hh\\:mm\\:ss}"));
+                $"[{_done}/{_total}] {spec.Config} seed {spec.Seed}: test acc {metrics.Test.Accuracy * 100:F2}%, dev {metrics.Dev.Accuracy * 100:F2}% in {_run.Elapsed.TotalSeconds:F1} s; sweep ETA {eta:hh\\:mm\\:ss}"));
         }
     }
 }

@@ -19,16 +19,16 @@ public sealed record ConfigCurves(string Config, int Seeds, IReadOnlyList<(int S
         return order.Select(config =>
         {
             var mine = runs.Where(r => r.Config == config).ToArray();
-            var history = mine.SelectMany(r => r.Metrics["log_history"]?.AsArray().Select(e => e!) ?? []).ToArray();
-            var loss = history.Where(e => e["loss"] is not null)
-                .GroupBy(e => e["step"]!.GetValue<int>())
+            var history = mine.SelectMany(r => r.Metrics.LogHistory ?? []).ToArray();
+            var loss = history.Where(e => e.Loss is not null)
+                .GroupBy(e => e.Step)
                 .OrderBy(g => g.Key)
-                .Select(g => (g.Key, g.Average(e => e["loss"]!.GetValue<double>()))).ToArray();
-            var dev = history.Where(e => e["eval_accuracy"] is not null)
-                .GroupBy(e => e["epoch"]!.GetValue<double>())
+                .Select(g => (g.Key, g.Average(e => e.Loss!.Value))).ToArray();
+            var dev = history.Where(e => e.EvalAccuracy is not null)
+                .GroupBy(e => e.Epoch)
                 .OrderBy(g => g.Key)
-                .Select(g => (g.Key, g.Average(e => e["eval_accuracy"]!.GetValue<double>()) * 100)).ToArray();
-            var eachEpoch = mine.Any(r => r.Metrics["profile"]?["eval_each_epoch"]?.GetValue<bool>() == true);
+                .Select(g => (g.Key, g.Average(e => e.EvalAccuracy!.Value) * 100)).ToArray();
+            var eachEpoch = mine.Any(r => r.Metrics.EvalEachEpoch);
             return new ConfigCurves(config, mine.Length, loss, dev, eachEpoch);
         }).ToArray();
     }
@@ -69,7 +69,7 @@ public static class Figures
         if (runs.Count == 0) throw new InvalidDataException($"{outDir}: no finished runs, no */seed-*/{RunExecutor.MetricsFile}");
         var configs = Summary.Summarize(runs);
         return ResultPlot.SaveCurves(Path.Combine(outDir, CurvesFile), ConfigCurves.Of(runs, configs.Select(c => c.Config).ToArray()),
-            runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>());
+            runs[0].ProfileName, runs[0].Metrics.Model);
     }
 
     /// <summary>Redraws the figures of <paramref name="outDir"/> from its summary.json (no runs needed).</summary>

@@ -31,10 +31,10 @@ public static class RunExecutor
         if (!File.Exists(Path.Combine(runDirectory, MetricsFile))) return false;
         var run = RunReader.Read(runDirectory).Run;
         return run?.InputsHash == spec.InputsHash
-            && (!spec.SaveModel || (run.Metrics["saved_model"] is not null && Directory.Exists(Path.Combine(runDirectory, ModelDirectory))));
+            && (!spec.SaveModel || (run.Metrics.SavedModel is not null && Directory.Exists(Path.Combine(runDirectory, ModelDirectory))));
     }
 
-    public static JsonObject Execute(RunSpec spec, ExperimentData data, string runDirectory, TrainProgress? progress = null,
+    public static RunMetrics Execute(RunSpec spec, ExperimentData data, string runDirectory, TrainProgress? progress = null,
         CancellationToken cancel = default)
     {
         if (spec.Dataset != data.Treebank.Identity)
@@ -105,78 +105,50 @@ public static class RunExecutor
             ? TaggerCheckpoint.Save(model, data.Model, data.MaxLength, Path.Combine(runDirectory, ModelDirectory))
             : null;
 
-        var testJson = test.ToJson();
-        var devJson = new JsonObject
+        var metrics = new RunMetrics
         {
-            ["accuracy"] = dev.Accuracy,
-            ["words"] = dev.Words,
-            ["correct"] = dev.Correct,
-            ["macro_f1"] = dev.MacroF1,
-        };
-        var metrics = new JsonObject
-        {
-            ["config"] = spec.Config,
-            ["seed"] = spec.Seed,
-            ["profile"] = spec.Profile.ToJson(),
-            ["model"] = spec.Model,
-            ["treebank"] = data.TreebankJson(),
-            ["tokenizer"] = data.Tokenizer.Settings.ToJson(),
-            ["model_config"] = model.Config.ToJsonObject(),
-            ["device"] = spec.Device,
-            ["tf32"] = spec.Tf32,
-            // Only with --cached-prefix (a different protocol: no dropout in the cached frozen prefix).
-            ["cached_prefix"] = spec.CachedPrefix ? new JsonObject { ["cached_layers"] = stats.CachedLayers } : null,
-            ["frozen"] = new JsonArray(plan.FrozenUnits.Select(u => (JsonNode)u).ToArray()),
-            ["trainable_parameters"] = trainableCount,
-            ["total_parameters"] = totalCount,
-            ["train"] = new JsonObject
+            Config = spec.Config,
+            Seed = spec.Seed,
+            Profile = spec.Profile.ToJson(),
+            Model = spec.Model,
+            Treebank = data.TreebankJson(),
+            Tokenizer = data.Tokenizer.Settings.ToJson(),
+            ModelConfig = model.Config.ToJsonObject(),
+            Device = spec.Device,
+            Tf32 = spec.Tf32,
+            CachedPrefix = spec.CachedPrefix ? new CachedPrefixStats(stats.CachedLayers) : null,
+            Frozen = plan.FrozenUnits.ToArray(),
+            TrainableParameters = trainableCount,
+            TotalParameters = totalCount,
+            Train = new TrainMetrics
             {
-                ["steps"] = stats.Steps,
-                ["tokens"] = stats.RealTokens,
-                ["padded_tokens"] = stats.PaddedTokens,
-                ["seconds"] = Math.Round(stats.Seconds, 3),
-                ["cpu_seconds"] = Math.Round(cpuSeconds, 3),
-                ["tokens_per_second"] = Math.Round(stats.TokensPerSecond, 1),
-                // The sentences and words actually trained on: a profile's train_sentences is an upper bound.
-                ["sentences"] = data.Train.Sentences.Count,
-                ["words"] = data.Train.Words,
-                ["windows"] = data.Train.Windows.Sum(w => w.Length),
-                ["micro_batches"] = spec.MicroBatchesName,
-                ["loss"] = new JsonArray(stats.Loss.Select(l => (JsonNode)new JsonArray(l.Step, Math.Round(l.Loss, 6))).ToArray()),
+                Steps = stats.Steps,
+                Tokens = stats.RealTokens,
+                PaddedTokens = stats.PaddedTokens,
+                Seconds = Math.Round(stats.Seconds, 3),
+                CpuSeconds = Math.Round(cpuSeconds, 3),
+                TokensPerSecond = Math.Round(stats.TokensPerSecond, 1),
+                Sentences = data.Train.Sentences.Count,
+                Words = data.Train.Words,
+                Windows = data.Train.Windows.Sum(w => w.Length),
+                MicroBatches = spec.MicroBatchesName,
+                Loss = stats.Loss.Select(l => new double[] { l.Step, Math.Round(l.Loss, 6) }).ToArray(),
             },
-            ["log_history"] = TrainLog.LogHistory(stats.Log, evaluations),
-            ["dev"] = devJson,
-            ["test"] = testJson,
-            ["saved_model"] = savedModel is null ? null : new JsonObject
+            LogHistory = TrainLog.LogHistory(stats.Log, evaluations),
+            Dev = new DevScores { Accuracy = dev.Accuracy, Words = dev.Words, Correct = dev.Correct, MacroF1 = dev.MacroF1 },
+            Test = new TestScores
             {
-                ["directory"] = ModelDirectory,
-                ["sha256"] = new JsonObject(savedModel.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))),
+                Accuracy = test.Accuracy, Words = test.Words, Correct = test.Correct, MacroF1 = test.MacroF1,
+                PerTag = test.PerTag, Confusion = test.Confusion.ToJson(),
             },
-            // What a reader checks before believing the run (RunReader): the predictions are the ones scored.
-            ["predictions"] = new JsonObject { ["file"] = PredictionsFile, ["sha256"] = FileFingerprint.Sha256(predictionsPath) },
-            ["inputs"] = spec.ToJson(),
-            ["inputs_hash"] = spec.InputsHash,
-            ["provenance"] = RunProvenance.Current(device),
+            SavedModel = savedModel is null ? null : new SavedModelFiles(ModelDirectory, savedModel),
+            Predictions = new PredictionsFile(PredictionsFile, FileFingerprint.Sha256(predictionsPath)),
+            Inputs = spec.ToJson(),
+            InputsHash = spec.InputsHash,
+            Provenance = RunProvenance.Current(device),
         };
-        EnsureFinite(metrics, "");
-        AtomicFile.WriteAllText(Path.Combine(runDirectory, MetricsFile), Invariant.ToJson(metrics) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, MetricsFile), RunMetricsFile.ToJson(metrics));
         return metrics;
-    }
-
-    /// <summary>metrics.json never holds NaN or ±Infinity (JSON cannot, and such a run is not a result): names the field.</summary>
-    internal static void EnsureFinite(JsonNode? node, string path)
-    {
-        switch (node)
-        {
-            case JsonObject o:
-                foreach (var (key, child) in o) EnsureFinite(child, path.Length == 0 ? key : $"{path}.{key}");
-                break;
-            case JsonArray a:
-                for (var i = 0; i < a.Count; i++) EnsureFinite(a[i], $"{path}[{i.ToString(CultureInfo.InvariantCulture)}]");
-                break;
-            case JsonValue v when (v.TryGetValue<double>(out var d) && !double.IsFinite(d)) || (v.TryGetValue<float>(out var f) && !float.IsFinite(f)):
-                throw new InvalidOperationException($"metrics field '{path}' is NaN or infinite; the run is not written");
-        }
     }
 
     /// <summary>CPU seconds this process has used on all its threads (libtorch's OpenMP workers included).</summary>
@@ -190,16 +162,16 @@ public static class RunExecutor
 /// <summary>Where and with what a result was produced: never part of the inputs hash; the fingerprint picks a golden's comparison rule.</summary>
 public static class RunProvenance
 {
-    public static JsonObject Current(Device device) => new()
+    public static RunProvenanceRecord Current(Device device) => new()
     {
-        ["torchsharp"] = TorchRuntime.TorchSharpVersion,
-        ["libtorch"] = TorchRuntime.LibTorchVersion(),
-        ["backend"] = TorchRuntime.Backend,
-        ["device"] = device.ToString(),
+        Torchsharp = TorchRuntime.TorchSharpVersion,
+        Libtorch = TorchRuntime.LibTorchVersion(),
+        Backend = TorchRuntime.Backend,
+        Device = device.ToString(),
         // What a golden compares exactly on (Golden/TolerancePolicy): equal fingerprints, equal bits.
-        ["fingerprint"] = PlatformFingerprint.Current(device).ToJson(),
-        ["commit"] = BuildInfo.Commit,
-        ["machine"] = Environment.MachineName,
-        ["date_utc"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
+        Fingerprint = PlatformFingerprint.Current(device).ToJson(),
+        Commit = BuildInfo.Commit,
+        Machine = Environment.MachineName,
+        DateUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),
     };
 }

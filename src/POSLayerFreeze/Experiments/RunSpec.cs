@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Runtime;
@@ -29,7 +27,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// a test fails, naming the files, when they change while the revision does not. Bumping the revision means
     /// recording the new hash here (the failing test prints it).
     /// </summary>
-    public const string ProtocolSourceHash = "3f9950e1fe965270";
+    public const string ProtocolSourceHash = "ce03ce4a6c26b783";
 
     /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
     public string MicroBatchesName => BucketOverheadTokens is { } overhead
@@ -63,7 +61,8 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
         ["dataset"] = Dataset.ToHashJson(),
     };
 
-    public string InputsHash => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Invariant.ToJson(ToJson()))));
+    /// <summary>The resume key: <see cref="RunMetricsFile.InputsHash"/> of <see cref="ToJson"/>.</summary>
+    public string InputsHash => RunMetricsFile.InputsHash(ToJson());
 
     /// <summary>Deterministic split of a sweep: sorted by (config, seed), item k goes to shard k mod n.</summary>
     public static IReadOnlyList<RunSpec> Shard(IReadOnlyList<RunSpec> specs, int index, int count)

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Runtime;
@@ -107,7 +105,15 @@ public static class RunReader
 
     private static RunRecord ReadValid(string dir, string metricsPath)
     {
-        var metrics = ParseObject(metricsPath);
+        JsonObject metrics;
+        try
+        {
+            metrics = RunMetricsFile.Prepare(ParseObject(metricsPath));
+        }
+        catch (FormatException e)
+        {
+            throw new BadRunException(metricsPath, e.Message);
+        }
         JsonNode Field(JsonNode node, string path)
         {
             var current = node;
@@ -154,8 +160,7 @@ public static class RunReader
         if (macroF1 is < 0 or > 1) throw new BadRunException(metricsPath, "field 'test.macro_f1' is outside [0, 1]");
         if (Field(metrics, "inputs") is not JsonObject inputs) throw new BadRunException(metricsPath, "field 'inputs' must be an object");
         var hash = Value<string>("inputs_hash", "a string");
-        var actualHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Invariant.ToJson(inputs))));
-        if (hash != actualHash) throw new BadRunException(metricsPath, $"field 'inputs_hash' is not the hash of 'inputs' (edited by hand?)");
+        if (hash != RunMetricsFile.InputsHash(inputs)) throw new BadRunException(metricsPath, $"field 'inputs_hash' is not the hash of 'inputs' (edited by hand?)");
 
         var predictionsName = Value<string>("predictions.file", "a string");
         if (predictionsName != RunExecutor.PredictionsFile) throw new BadRunException(metricsPath, $"field 'predictions.file' must be {RunExecutor.PredictionsFile}");
@@ -184,7 +189,14 @@ public static class RunReader
             throw new BadRunException(sentencesPath, "per-sentence 'correct' and 'words' do not pair up");
         if (sentenceWords.Sum(w => (long)w) != Value<long>("test.words", "an integer") || sentenceCorrect.Sum(c => (long)c) != Value<long>("test.correct", "an integer"))
             throw new BadRunException(sentencesPath, "per-sentence counts do not add up to test.words and test.correct in metrics.json");
-        return new RunRecord(config, seed, dir, metrics, sentenceCorrect, sentenceWords);
+        try
+        {
+            return new RunRecord(config, seed, dir, RunMetricsFile.Typed(metrics), sentenceCorrect, sentenceWords);
+        }
+        catch (FormatException e)
+        {
+            throw new BadRunException(metricsPath, e.Message);
+        }
     }
 
     private static JsonObject ParseObject(string path)

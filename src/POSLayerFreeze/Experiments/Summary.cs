@@ -7,28 +7,6 @@ using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Experiments;
 
-/// <summary>One finished run as read back from its folder.</summary>
-public sealed record RunRecord(string Config, long Seed, string Directory, JsonObject Metrics, int[] SentenceCorrect, int[] SentenceWords)
-{
-    public double TestAccuracy => Metrics["test"]!["accuracy"]!.GetValue<double>();
-    public double DevAccuracy => Metrics["dev"]!["accuracy"]!.GetValue<double>();
-    public double MacroF1 => Metrics["test"]!["macro_f1"]!.GetValue<double>();
-    public long TrainableParameters => Metrics["trainable_parameters"]!.GetValue<long>();
-    public double TokensPerSecond => Metrics["train"]!["tokens_per_second"]!.GetValue<double>();
-    public double TrainSeconds => Metrics["train"]!["seconds"]!.GetValue<double>();
-    public string ProfileName => Metrics["profile"]!["name"]!.GetValue<string>();
-    public string InputsHash => Metrics["inputs_hash"]!.GetValue<string>();
-    public JsonObject Inputs => Metrics["inputs"]!.AsObject();
-    public string Device => Metrics["device"]!.GetValue<string>();
-    public int Steps => Metrics["train"]!["steps"]!.GetValue<int>();
-
-    /// <summary>Process CPU seconds of the training call; null for runs made before it was recorded.</summary>
-    public double? CpuSeconds => Metrics["train"]?["cpu_seconds"]?.GetValue<double>();
-
-    /// <summary>The treebank's name; runs written before any treebank could be chosen were all UD English EWT.</summary>
-    public string TreebankName => Metrics["treebank"]?["name"]?.GetValue<string>() ?? Data.EwtDataset.Name;
-}
-
 /// <summary>A results folder read back: the finished runs, and the run folders that are not (naming the file).</summary>
 public sealed record FolderContents(IReadOnlyList<RunRecord> Runs, IReadOnlyList<RejectedRun> Rejected);
 
@@ -159,7 +137,7 @@ public static class Summary
                 }
                 var cpu = seeds.Select(r => r.CpuSeconds / r.Steps).ToArray();
                 return new ConfigSummary(g.Key,
-                    seeds[0].Metrics["frozen"]!.AsArray().Select(n => n!.GetValue<string>()).ToArray(),
+                    seeds[0].Metrics.Frozen.ToArray(),
                     seeds[0].TrainableParameters, seeds.Select(r => r.Seed).ToArray(),
                     MeanSd.Of(seeds.Select(r => r.TestAccuracy).ToArray()), MeanSd.Of(seeds.Select(r => r.DevAccuracy).ToArray()),
                     MeanSd.Of(seeds.Select(r => r.MacroF1).ToArray()), MeanSd.Of(seeds.Select(r => r.TokensPerSecond).ToArray()), versus)
@@ -378,16 +356,16 @@ public static class Summary
         var claims = Claims(configs);
         AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), Invariant.ToJson(ToJson(runs, configs, claims)) + "\n");
         AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile), Markdown(runs, configs, claims));
-        Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>(), runs);
+        Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics.Model, runs);
         return configs;
     }
 
     public static JsonObject ToJson(IReadOnlyList<RunRecord> runs, IReadOnlyList<ConfigSummary> configs, IReadOnlyList<Claim> claims) => new()
     {
-        ["profile"] = runs[0].Metrics["profile"]!.DeepClone(),
-        ["model"] = runs[0].Metrics["model"]!.GetValue<string>(),
-        ["treebank"] = runs[0].Metrics["treebank"]?.DeepClone() ?? new JsonObject { ["name"] = runs[0].TreebankName },
-        ["device"] = runs[0].Metrics["device"]!.GetValue<string>(),
+        ["profile"] = runs[0].Metrics.Profile.DeepClone(),
+        ["model"] = runs[0].Metrics.Model,
+        ["treebank"] = runs[0].Metrics.Treebank?.DeepClone() ?? new JsonObject { ["name"] = runs[0].TreebankName },
+        ["device"] = runs[0].Metrics.Device,
         ["runs"] = runs.Count,
         ["configs"] = new JsonArray(configs.Select(c => (JsonNode)new JsonObject
         {
@@ -441,8 +419,8 @@ public static class Summary
         var md = new StringBuilder();
         var first = runs[0].Metrics;
         md.Append(CultureInfo.InvariantCulture,
-            $"# POSLayerFreeze results\n\nProfile `{first["profile"]!["name"]}` (v{first["profile"]!["version"]}), model `{first["model"]}`, device `{first["device"]}`, {runs.Count} run(s). ")
-          .Append(CultureInfo.InvariantCulture, $"Protocol: {ProtocolLine(first["profile"]!)}.\n\n")
+            $"# POSLayerFreeze results\n\nProfile `{first.ProfileName}` (v{first.Profile["version"]}), model `{first.Model}`, device `{first.Device}`, {runs.Count} run(s). ")
+          .Append(CultureInfo.InvariantCulture, $"Protocol: {ProtocolLine(first.Profile)}.\n\n")
           .Append(CultureInfo.InvariantCulture, $"Test accuracy over every UPOS-bearing word of {runs[0].TreebankName} test; Δ is against the baseline with a 95% paired bootstrap interval over test sentences (seed-averaged).\n\n")
           .Append(TreebankTable(first))
           .Append("| config | frozen | trainable params | seeds | test acc (mean ± sd) | dev acc | test macro-F1 | Δ vs baseline [95% CI] | p | train tokens/s |\n")
@@ -467,12 +445,12 @@ public static class Summary
     }
 
     /// <summary>The files the runs read: name, per split counts (words as the CoNLL 2018 scorer counts them) and sha256.</summary>
-    private static string TreebankTable(JsonObject metrics)
+    private static string TreebankTable(RunMetrics metrics)
     {
-        if (metrics["treebank"] is not JsonObject treebank) return "";
+        if (metrics.Treebank is not { } treebank) return "";
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"Treebank `{treebank["name"]}`")
-          .Append(metrics["train"]?["sentences"] is { } used ? string.Create(CultureInfo.InvariantCulture, $"; trained on {used.GetValue<int>():N0} train sentences ({metrics["train"]?["words"]?.GetValue<int>() ?? 0:N0} words)") : "")
+          .Append(metrics.Train.Sentences is { } used ? string.Create(CultureInfo.InvariantCulture, $"; trained on {used:N0} train sentences ({metrics.Train.Words ?? 0:N0} words)") : "")
           .Append(":\n\n| split | file | sentences | words | multiword tokens | empty nodes | sha256 |\n|---|---|---:|---:|---:|---:|---|\n");
         foreach (var split in Data.Treebank.SplitNames)
         {

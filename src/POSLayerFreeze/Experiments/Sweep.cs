@@ -21,7 +21,7 @@ public interface ISweepObserver
     void Planned(IReadOnlyList<RunSpec> todo, IReadOnlyList<RunSpec> alreadyFinished);
     void RunStarted(RunSpec spec);
     void Progress(RunSpec spec, int stepsDone, int totalSteps, double loss);
-    void RunFinished(RunSpec spec, System.Text.Json.Nodes.JsonObject metrics);
+    void RunFinished(RunSpec spec, RunMetrics metrics);
 }
 
 /// <summary>
@@ -52,7 +52,7 @@ public static class Sweep
         return specs;
     }
 
-    public static IReadOnlyList<System.Text.Json.Nodes.JsonObject> Run(SweepRequest request, IReadOnlyList<RunSpec> specs, ModelSource model,
+    public static IReadOnlyList<RunMetrics> Run(SweepRequest request, IReadOnlyList<RunSpec> specs, ModelSource model,
         ISweepObserver observer, CancellationToken cancel)
     {
         using var folderLock = ResultsLock.Acquire(request.OutDir);
@@ -63,7 +63,7 @@ public static class Sweep
         var finished = specs.Where(s => RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
         var todo = specs.Except(finished).ToArray();
         observer.Planned(todo, finished);
-        var results = new List<System.Text.Json.Nodes.JsonObject>();
+        var results = new List<RunMetrics>();
         if (todo.Length == 0) return results;
         var treebank = request.LocateTreebank();
         var data = ExperimentData.Load(model, request.Profile, treebank);

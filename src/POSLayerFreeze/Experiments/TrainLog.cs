@@ -19,28 +19,18 @@ public static class TrainLog
     /// <summary>One evaluation of dev accuracy at a step (after an epoch or at the end of training).</summary>
     public sealed record Evaluation(int Step, double Epoch, double Accuracy);
 
-    public static JsonArray LogHistory(IReadOnlyList<LogEntry> log, IReadOnlyList<Evaluation> evaluations)
+    public static IReadOnlyList<LogHistoryEntry> LogHistory(IReadOnlyList<LogEntry> log, IReadOnlyList<Evaluation> evaluations)
     {
         ArgumentNullException.ThrowIfNull(log);
         ArgumentNullException.ThrowIfNull(evaluations);
-        var entries = log.Select(e => (e.Step, Order: 0, Node: (JsonNode)new JsonObject
+        return log.Select(e => (e.Step, Order: 0, Entry: new LogHistoryEntry
             {
-                ["epoch"] = Rounded(e.Epoch),
-                ["grad_norm"] = Rounded(e.GradNorm),
-                ["learning_rate"] = e.LearningRate,
-                ["loss"] = Rounded(e.Loss),
-                ["step"] = e.Step,
+                Epoch = Rounded(e.Epoch), GradNorm = Rounded(e.GradNorm), LearningRate = e.LearningRate, Loss = Rounded(e.Loss), Step = e.Step,
             }))
-            .Concat(evaluations.Select(v => (v.Step, Order: 1, Node: (JsonNode)new JsonObject
-            {
-                ["epoch"] = Rounded(v.Epoch),
-                ["eval_accuracy"] = v.Accuracy,
-                ["step"] = v.Step,
-            })))
+            .Concat(evaluations.Select(v => (v.Step, Order: 1, Entry: new LogHistoryEntry { Epoch = Rounded(v.Epoch), EvalAccuracy = v.Accuracy, Step = v.Step })))
             // Hugging Face appends in time order: a logging step before the evaluation at the same step.
             .OrderBy(e => e.Step).ThenBy(e => e.Order)
-            .Select(e => e.Node).ToArray();
-        return new JsonArray(entries);
+            .Select(e => e.Entry).ToArray();
     }
 
     /// <summary>

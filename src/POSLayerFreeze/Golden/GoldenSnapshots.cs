@@ -33,18 +33,18 @@ public static class GoldenSnapshots
             ["dev.accuracy"] = Mean(runs.Select(r => r.DevAccuracy).ToArray(), backend, TolerancePolicy.CpuAccuracy, TolerancePolicy.SpreadFloor),
             ["test.macro_f1"] = Mean(runs.Select(r => r.MacroF1).ToArray(), backend, TolerancePolicy.CpuMacroF1, TolerancePolicy.SpreadFloor),
         };
-        var perTag = runs[0].Metrics["test"]!["per_tag"]!.AsObject();
-        foreach (var (tag, score) in perTag)
+        foreach (var (tag, score) in PerTag(runs[0]))
         {
-            if (score!["support"]!.GetValue<int>() < TolerancePolicy.StableTagSupport) continue;
-            var f1 = runs.Select(r => r.Metrics["test"]!["per_tag"]![tag]!["f1"]!.GetValue<double>()).ToArray();
+            if (score.Support < TolerancePolicy.StableTagSupport) continue;
+            var f1 = runs.Select(r => PerTag(r).TryGetValue(tag, out var s) ? s.F1
+                : throw new InvalidDataException($"{r.Directory}: test.per_tag has no {tag}, which {runs[0].Directory} scores")).ToArray();
             metrics[$"test.f1.{tag}"] = Mean(f1, backend, TolerancePolicy.CpuTagF1, TolerancePolicy.TagSpreadFloor);
         }
         var facts = new Dictionary<string, Fact>(StringComparer.Ordinal)
         {
             ["trainable_parameters"] = Fact.Of(Single(runs, r => r.TrainableParameters, "trainable_parameters")),
-            ["test.words"] = Fact.Of(Single(runs, r => r.Metrics["test"]!["words"]!.GetValue<long>(), "test.words")),
-            ["dev.words"] = Fact.Of(Single(runs, r => r.Metrics["dev"]!["words"]!.GetValue<long>(), "dev.words")),
+            ["test.words"] = Fact.Of(Single(runs, r => r.Metrics.Test.Words, "test.words")),
+            ["dev.words"] = Fact.Of(Single(runs, r => r.Metrics.Dev.Words, "dev.words")),
             ["seeds"] = Fact.Of(SeedList(runs.Select(r => r.Seed))),
         };
         return new Snapshot(ProvenanceOf(runs, context), metrics, facts);
@@ -106,13 +106,13 @@ public static class GoldenSnapshots
         ArgumentNullException.ThrowIfNull(runs);
         ArgumentNullException.ThrowIfNull(context);
         var profile = context.Profile;
-        var recorded = runs.Select(r => r.Metrics["provenance"]).LastOrDefault(p => p is not null);
-        string Recorded(string key, Func<string> fallback) => recorded?[key]?.GetValue<string>() is { Length: > 0 } value ? value : fallback();
-        var fingerprints = runs.Select(r => PlatformFingerprint.FromJson(r.Metrics["provenance"]?["fingerprint"])).Distinct().ToArray();
+        var recorded = runs.Select(r => r.Metrics.Provenance).LastOrDefault(p => p is not null);
+        static string Recorded(string? value, Func<string> fallback) => value is { Length: > 0 } ? value : fallback();
+        var fingerprints = runs.Select(r => PlatformFingerprint.FromJson(r.Metrics.Provenance?.Fingerprint)).Distinct().ToArray();
         // Unlike a fingerprint, a treebank cannot be mixed: one snapshot's numbers come from one treebank's words. A run
         // made before metrics.json recorded its treebank read EWT (its inputs hash, which holds the split sha256s, is
         // what let it be reused), so it counts as the pinned EWT here and adds no record of its own.
-        var recordedTreebanks = runs.Select(r => r.Metrics["treebank"] is { } t ? GoldenTreebank.FromRunJson(t, Path.Combine(r.Directory, "metrics.json")) : null).ToArray();
+        var recordedTreebanks = runs.Select(r => r.Metrics.Treebank is { } t ? GoldenTreebank.FromRunJson(t, Path.Combine(r.Directory, RunExecutor.MetricsFile)) : null).ToArray();
         var treebanks = recordedTreebanks.Select(t => t ?? GoldenTreebank.PinnedEwt).Distinct().ToArray();
         if (treebanks.Length > 1)
             throw new InvalidDataException($"the runs of one golden snapshot were made on different treebanks: {string.Join(", ", treebanks.Select(t => t.Describe()))}");
@@ -122,14 +122,17 @@ public static class GoldenSnapshots
             context.Model,
             context.Backend,
             runs.Select(r => r.Seed).Distinct().Order().ToArray(),
-            Recorded("torchsharp", () => TorchRuntime.TorchSharpVersion),
-            Recorded("libtorch", TorchRuntime.LibTorchVersion),
-            Recorded("device", () => context.Device),
-            Recorded("date_utc", () => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)),
-            Recorded("commit", () => BuildInfo.Commit),
+            Recorded(recorded?.Torchsharp, () => TorchRuntime.TorchSharpVersion),
+            Recorded(recorded?.Libtorch, TorchRuntime.LibTorchVersion),
+            Recorded(recorded?.Device, () => context.Device),
+            Recorded(recorded?.DateUtc, () => DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)),
+            Recorded(recorded?.Commit, () => BuildInfo.Commit),
             fingerprints.Length == 1 ? fingerprints[0] : null,
             recordedTreebanks.FirstOrDefault(t => t is not null));
     }
+
+    private static IReadOnlyDictionary<string, Evaluation.TagScore> PerTag(RunRecord run) =>
+        run.Metrics.Test.PerTag ?? throw new InvalidDataException($"{run.Directory}: metrics.json has no test.per_tag, which a golden snapshot keeps");
 
     private static Metric Mean(IReadOnlyList<double> perSeed, string backend, double cpu, double floor) =>
         new(perSeed.Average(), TolerancePolicy.OfMean(backend, cpu, floor, perSeed));

@@ -40,8 +40,8 @@ public class EvalEachEpochTests : TinyTorchFixture
         var on = off with { EvalEachEpoch = true, LoggingSteps = 1 };
         var withoutDir = TinyWorld.TempDir("eval-off");
         var withDir = TinyWorld.TempDir("eval-on");
-        var without = RunExecutor.Execute(Spec(off, saveModel: true), Data.Value, withoutDir);
-        var with = RunExecutor.Execute(Spec(on, saveModel: true), Data.Value, withDir);
+        var without = RunMetricsFile.ToNode(RunExecutor.Execute(Spec(off, saveModel: true), Data.Value, withoutDir));
+        var with = RunMetricsFile.ToNode(RunExecutor.Execute(Spec(on, saveModel: true), Data.Value, withDir));
 
         var steps = with["train"]!["steps"]!.GetValue<int>();
         Assert.That(steps % 3, Is.EqualTo(0), "every epoch has the same number of steps (the test needs it)");
@@ -87,8 +87,8 @@ public class EvalEachEpochTests : TinyTorchFixture
         // per-epoch evaluation (eval mode, all of dev) must report what the one-epoch run's final evaluation reports.
         var shortRun = TinyWorld.Profile with { Name = "test-warm-1", Epochs = 1, LearningRate = 0.5, WarmupSteps = 1000 };
         var longRun = shortRun with { Name = "test-warm-2", Epochs = 2, EvalEachEpoch = true };
-        var one = RunExecutor.Execute(Spec(shortRun), Data.Value, TinyWorld.TempDir("eval-one"));
-        var two = RunExecutor.Execute(Spec(longRun), Data.Value, TinyWorld.TempDir("eval-two"));
+        var one = RunMetricsFile.ToNode(RunExecutor.Execute(Spec(shortRun), Data.Value, TinyWorld.TempDir("eval-one")));
+        var two = RunMetricsFile.ToNode(RunExecutor.Execute(Spec(longRun), Data.Value, TinyWorld.TempDir("eval-two")));
 
         var first = Evaluations(two)[0];
         Assert.Multiple(() =>

@@ -200,7 +200,7 @@ public class CurvesOfRealRunsTests : TinyTorchFixture
         foreach (var config in new[] { "baseline", "all" })
         {
             var spec = new RunSpec(config, 42, profile, model.Name, Sweep.ModelIdentity(model), "cpu", Tf32: false) { Dataset = data.Treebank.Identity };
-            metrics[config] = RunExecutor.Execute(spec, data, Path.Combine(dir, spec.RelativeDirectory));
+            metrics[config] = RunMetricsFile.ToNode(RunExecutor.Execute(spec, data, Path.Combine(dir, spec.RelativeDirectory)));
         }
         Summary.Write(dir);
         var curves = Figures.WriteCurves(dir);

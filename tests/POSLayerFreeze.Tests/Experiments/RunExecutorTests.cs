@@ -90,7 +90,7 @@ public class RunExecutorTests : TinyTorchFixture
         var onDisk = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunExecutor.MetricsFile)))!;
         Assert.That(onDisk["test"]!["words"]!.GetValue<long>(), Is.EqualTo(words));
         Assert.That(onDisk["test"]!["accuracy"]!.GetValue<double>(), Is.EqualTo((double)correct / words));
-        Assert.That(metrics["test"]!["accuracy"]!.GetValue<double>(), Is.EqualTo((double)correct / words));
+        Assert.That(metrics.Test.Accuracy, Is.EqualTo((double)correct / words));
         Assert.That(onDisk["dev"]!["words"]!.GetValue<long>(), Is.EqualTo(data.Dev.Words));
 
         var sentences = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, RunExecutor.SentencesFile)))!;
@@ -115,7 +115,7 @@ public class RunExecutorTests : TinyTorchFixture
     public void Same_spec_twice_gives_identical_metrics_and_another_seed_does_not()
     {
         var data = Data.Value;
-        JsonObject Run(long seed) => Comparable(RunExecutor.Execute(Spec("clpf-0", seed), data, TinyWorld.TempDir("det")));
+        JsonObject Run(long seed) => Comparable(RunMetricsFile.ToNode(RunExecutor.Execute(Spec("clpf-0", seed), data, TinyWorld.TempDir("det"))));
         var first = Run(42);
         var second = Run(42);
         var other = Run(43);

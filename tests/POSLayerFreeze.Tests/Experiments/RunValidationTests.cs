@@ -201,9 +201,13 @@ public class RunIdentityTests : TinyTorchFixture
     [Test]
     public void Metrics_with_a_non_finite_number_are_never_written()
     {
-        var metrics = new JsonObject { ["train"] = new JsonObject { ["loss"] = new JsonArray(new JsonArray(50, double.NaN)) } };
-        Assert.That(() => RunExecutor.EnsureFinite(metrics, ""), Throws.InvalidOperationException.With.Message.Contains("'train.loss[0][1]'"));
-        Assert.That(() => RunExecutor.EnsureFinite(new JsonObject { ["a"] = double.PositiveInfinity }, ""), Throws.InvalidOperationException);
-        Assert.That(() => RunExecutor.EnsureFinite(new JsonObject { ["a"] = 1.5, ["b"] = "x" }, ""), Throws.Nothing);
+        var metrics = PartialMetrics.Of(new JsonObject());
+        var nanLoss = metrics with { Train = metrics.Train with { Loss = [[50, double.NaN]] } };
+        Assert.That(() => RunMetricsFile.ToJson(nanLoss), Throws.InvalidOperationException.With.Message.Contains("'train.loss[0][1]'"));
+        var infiniteInProfile = metrics with { Profile = new JsonObject { ["name"] = "test", ["learning_rate"] = double.PositiveInfinity } };
+        Assert.That(() => RunMetricsFile.ToJson(infiniteInProfile), Throws.InvalidOperationException.With.Message.Contains("'profile.learning_rate'"));
+        Assert.That(() => RunMetricsFile.ToJson(metrics), Throws.Nothing);
+        Assert.That(() => RunMetricsFile.EnsureFinite(new JsonObject { ["a"] = double.PositiveInfinity }, ""), Throws.InvalidOperationException);
+        Assert.That(() => RunMetricsFile.EnsureFinite(new JsonObject { ["a"] = 1.5, ["b"] = "x" }, ""), Throws.Nothing);
     }
 }

@@ -24,7 +24,7 @@ public class SweepTests : TinyTorchFixture
 
         public void Progress(RunSpec spec, int stepsDone, int totalSteps, double loss) { }
 
-        public void RunFinished(RunSpec spec, JsonObject metrics) { }
+        public void RunFinished(RunSpec spec, RunMetrics metrics) { }
     }
 
     private static SweepRequest Request(string outDir, string[] configs, long[] seeds, TrainingProfile? profile = null) =>

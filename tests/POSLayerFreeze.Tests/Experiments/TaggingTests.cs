@@ -22,7 +22,7 @@ public class TaggingTests : TinyTorchFixture
             Dataset = data.Treebank.Identity,
         };
         var runDir = Path.Combine(dir, spec.RelativeDirectory);
-        var metrics = RunExecutor.Execute(spec, data, runDir);
+        var metrics = RunMetricsFile.ToNode(RunExecutor.Execute(spec, data, runDir));
         Assert.That(RunExecutor.IsFinished(runDir, spec), Is.True);
         return (runDir, metrics);
     });

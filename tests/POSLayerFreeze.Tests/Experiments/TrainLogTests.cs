@@ -25,7 +25,7 @@ public class TrainLogTests : TinyTorchFixture
             Dataset = data.Treebank.Identity,
         };
         var runDir = Path.Combine(dir, spec.RelativeDirectory);
-        return (runDir, RunExecutor.Execute(spec, data, runDir));
+        return (runDir, RunMetricsFile.ToNode(RunExecutor.Execute(spec, data, runDir)));
     });
 
     [Test]

@@ -18,7 +18,7 @@ public sealed class GoldenSnapshotsContractTests
 
     private static RunRecord Run(long seed, int nounSupport = 4123, long testWords = 25094, long devWords = 25147, JsonObject? provenance = null,
         JsonObject? treebank = null) =>
-        new("slpf-1", seed, "/runs/slpf-1/seed-" + seed, new JsonObject
+        new("slpf-1", seed, "/runs/slpf-1/seed-" + seed, Tests.Experiments.PartialMetrics.Of(new JsonObject
         {
             ["trainable_parameters"] = 1000L,
             ["test"] = new JsonObject
@@ -29,7 +29,7 @@ public sealed class GoldenSnapshotsContractTests
             ["dev"] = new JsonObject { ["accuracy"] = 0.9, ["words"] = devWords },
             ["provenance"] = provenance,
             ["treebank"] = treebank,
-        }, [], []);
+        }), [], []);
 
     // metrics.json's treebank record as a run writes it
     private static JsonObject Treebank(GoldenTreebank treebank)

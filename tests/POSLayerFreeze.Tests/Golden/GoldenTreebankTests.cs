@@ -166,7 +166,7 @@ public sealed class GoldenTreebankTests : TempGoldenStoreFixture
                 json[split] = new JsonObject { ["file"] = $"{treebank.Name}-ud-{split}.conllu", ["sha256"] = value.Sha256, ["sentences"] = 10, ["words"] = value.Words };
             metrics["treebank"] = json;
         }
-        return new RunRecord("baseline", seed, $"/runs/baseline/seed-{seed}", metrics, [], []);
+        return new RunRecord("baseline", seed, $"/runs/baseline/seed-{seed}", Tests.Experiments.PartialMetrics.Of(metrics), [], []);
     }
 
     private static readonly GoldenContext Context = new(POSLayerFreeze.Training.TrainingProfile.Smoke, "minilm", "cpu", "cpu");

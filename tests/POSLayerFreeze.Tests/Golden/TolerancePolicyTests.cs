@@ -121,7 +121,7 @@ public sealed class GoldenSnapshotsTests
     private static readonly PlatformFingerprint Here = new("cpu", "cpu", "0.107.0", "2.10.0", "avx512", 2);
 
     private static RunRecord Run(long seed, double test, double dev, double macro, double nounF1, PlatformFingerprint? fingerprint, long trainable = 1000) =>
-        new("slpf-1", seed, "/runs/slpf-1/seed-" + seed, new JsonObject
+        new("slpf-1", seed, "/runs/slpf-1/seed-" + seed, Tests.Experiments.PartialMetrics.Of(new JsonObject
         {
             ["trainable_parameters"] = trainable,
             ["test"] = new JsonObject
@@ -139,7 +139,7 @@ public sealed class GoldenSnapshotsTests
                 ["torchsharp"] = "0.107.0", ["libtorch"] = "2.10.0", ["device"] = "cpu", ["date_utc"] = "2026-12-01T09:00:00Z", ["commit"] = "abc",
                 ["fingerprint"] = fingerprint?.ToJson(),
             },
-        }, [], []);
+        }), [], []);
 
     private static GoldenContext Context(string backend) =>
         new(POSLayerFreeze.Training.TrainingProfile.Smoke, "minilm", backend, backend);

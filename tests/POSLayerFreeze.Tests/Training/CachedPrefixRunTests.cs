@@ -25,12 +25,12 @@ public sealed class CachedPrefixRunTests
         Assert.That(plain.ToJson().ContainsKey("cached_prefix"), Is.False, "runs without the flag keep their earlier inputs hash");
 
         var metrics = RunExecutor.Execute(cached, data, TinyWorld.TempDir("cached-prefix"));
-        Assert.That(metrics["cached_prefix"]?["cached_layers"]?.GetValue<int>(), Is.EqualTo(TinyWorld.Model.Config.NumLayers));
-        Assert.That(metrics["inputs"]?["cached_prefix"]?.GetValue<bool>(), Is.True);
-        Assert.That(metrics["test"]?["accuracy"]?.GetValue<double>(), Is.InRange(0.0, 1.0));
-        Assert.That(metrics["train"]?["loss"]?.AsArray(), Is.Not.Empty);
+        Assert.That(metrics.CachedPrefix?.CachedLayers, Is.EqualTo(TinyWorld.Model.Config.NumLayers));
+        Assert.That(metrics.Inputs["cached_prefix"]?.GetValue<bool>(), Is.True);
+        Assert.That(metrics.Test.Accuracy, Is.InRange(0.0, 1.0));
+        Assert.That(metrics.Train.Loss, Is.Not.Empty);
 
         var plainMetrics = RunExecutor.Execute(plain, data, TinyWorld.TempDir("plain-prefix"));
-        Assert.That(plainMetrics["cached_prefix"], Is.Null);
+        Assert.That(plainMetrics.CachedPrefix, Is.Null);
     }
 }

@@ -170,7 +170,7 @@ public class ProfileFileTests
         public void Planned(IReadOnlyList<RunSpec> todo, IReadOnlyList<RunSpec> alreadyFinished) => Reused = alreadyFinished.Count;
         public void RunStarted(RunSpec spec) => Started++;
         public void Progress(RunSpec spec, int stepsDone, int totalSteps, double loss) { }
-        public void RunFinished(RunSpec spec, JsonObject metrics) { }
+        public void RunFinished(RunSpec spec, RunMetrics metrics) { }
     }
 
     [Test]
