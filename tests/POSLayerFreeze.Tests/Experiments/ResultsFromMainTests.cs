@@ -10,6 +10,13 @@ namespace POSLayerFreeze.Tests.Experiments;
 /// Fixtures/results-7c1e620: baseline and all, seed 42, on the tiny world) is read, resumed without training and
 /// reported by this code; and issue 29 §5: a metrics.json re-serialised with the same values is the same run.
 /// </summary>
+/// <remarks>
+/// The fixture resumes only while its inputs are today's: the tiny world (model files, vocabulary, the first EWT
+/// sentences), <see cref="TinyWorld.Profile"/> and <see cref="RunSpec.ProtocolRevision"/>. A change to any of those
+/// is a new experiment by design; then make the fixture again with the last commit before it (a sweep of baseline
+/// and all, seed 42, on the tiny world into a fresh folder, keeping metrics.json, test.sentences.json, the
+/// predictions and summary.json), never with the code under test.
+/// </remarks>
 public class ResultsFromMainTests : TinyTorchFixture
 {
     private static string Fixture => Path.Combine(AppContext.BaseDirectory, "Fixtures", "results-7c1e620");
