@@ -23,6 +23,7 @@ root.Subcommands.Add(RunCommands.CreateRun(dataDir));
 root.Subcommands.Add(RunCommands.CreateReport());
 root.Subcommands.Add(ParityCommand.Create(dataDir));
 root.Subcommands.Add(RunCommands.CreateMerge());
+root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(SlurmCommands.Create());
 root.Subcommands.Add(TagCommand.Create());
 root.Subcommands.Add(GoldenCommands.CreateApprove());

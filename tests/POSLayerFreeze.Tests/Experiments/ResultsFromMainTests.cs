@@ -111,6 +111,24 @@ public class ResultsFromMainTests : TinyTorchFixture
     }
 
     [Test]
+    public void Migrate_writes_main_folder_in_the_current_schema_once_and_it_still_resumes()
+    {
+        var dir = CopyOfFixture();
+        File.Copy(Path.Combine(Fixture, Summary.JsonFile), Path.Combine(dir, Summary.JsonFile));
+        var cli = Cli.Poslf.Run("migrate", dir);
+        Assert.That(cli.ExitCode, Is.Zero, cli.Stderr);
+        Assert.That(cli.Stdout, Does.Contain("2 run(s) rewritten, 0 already current").And.Contain(Summary.JsonFile + " rewritten"));
+        foreach (var run in Runs)
+            Assert.That(File.ReadAllText(Path.Combine(dir, run, RunExecutor.MetricsFile)), Does.Contain("\"schema_version\": 1,"), run);
+        Assert.That(File.ReadAllText(Path.Combine(dir, Summary.JsonFile)), Does.Contain("\"schema_version\": 1,"));
+
+        var again = ResultsMigration.Migrate(dir);
+        Assert.That((again.RunsRewritten, again.RunsCurrent, again.SummaryRewritten), Is.EqualTo((0, 2, false)), "a second migration has nothing to do");
+        var resumed = Resume(dir);
+        Assert.That(resumed.Started, Is.Empty, "migrated runs keep their inputs hash: nothing is trained again");
+    }
+
+    [Test]
     public void A_schema_newer_than_this_code_is_refused_naming_the_field()
     {
         var dir = CopyOfFixture();
