@@ -77,24 +77,24 @@ public sealed class ExperimentData
     }
 
     /// <summary>The treebank as results record it: name, and per split its file, sha256 and counts.</summary>
-    public JsonObject TreebankJson()
+    public RunTreebank TreebankRecord()
     {
         var identity = Treebank.Identity;
-        JsonObject Split(SplitFile file, TokenizedSplit split) => new()
+        static TreebankSplitFile Split(SplitFile file, TokenizedSplit split) => new()
         {
-            ["file"] = file.FileName,
-            ["sha256"] = file.Sha256,
-            ["sentences"] = split.File.Sentences,
-            ["words"] = split.File.Words,
-            ["multiword_tokens"] = split.File.MultiwordTokens,
-            ["empty_nodes"] = split.File.EmptyNodes,
+            File = file.FileName,
+            Sha256 = file.Sha256,
+            Sentences = split.File.Sentences,
+            Words = split.File.Words,
+            MultiwordTokens = split.File.MultiwordTokens,
+            EmptyNodes = split.File.EmptyNodes,
         };
-        return new JsonObject
+        return new RunTreebank
         {
-            ["name"] = Treebank.Name,
-            ["train"] = Split(identity.Train, Train),
-            ["dev"] = Split(identity.Dev, Dev),
-            ["test"] = Split(identity.Test, Test),
+            Name = Treebank.Name,
+            Train = Split(identity.Train, Train),
+            Dev = Split(identity.Dev, Dev),
+            Test = Split(identity.Test, Test),
         };
     }
 }

@@ -111,7 +111,7 @@ public static class RunExecutor
             Seed = spec.Seed,
             Profile = spec.Profile.ToJson(),
             Model = spec.Model,
-            Treebank = data.TreebankJson(),
+            Treebank = data.TreebankRecord(),
             Tokenizer = data.Tokenizer.Settings.ToJson(),
             ModelConfig = model.Config.ToJsonObject(),
             Device = spec.Device,

@@ -24,8 +24,8 @@ public sealed record RunMetrics
     /// <summary><see cref="Training.TrainingProfile.ToJson"/>; its numbers decide the run, so it is also in <see cref="Inputs"/>.</summary>
     public required JsonObject Profile { get; init; }
     public required string Model { get; init; }
-    /// <summary>Name and split files (<see cref="ExperimentData.TreebankJson"/>); null in runs made before it was recorded (all EWT).</summary>
-    public JsonObject? Treebank { get; init; }
+    /// <summary>Name and split files (<see cref="ExperimentData.TreebankRecord"/>); null in runs made before it was recorded (all EWT).</summary>
+    public RunTreebank? Treebank { get; init; }
     public JsonObject? Tokenizer { get; init; }
     public JsonObject? ModelConfig { get; init; }
     public required string Device { get; init; }
@@ -61,10 +61,35 @@ public sealed record RunMetrics
 
     /// <summary>The treebank's name; runs written before any treebank could be chosen were all UD English EWT.</summary>
     [JsonIgnore]
-    public string TreebankName => Treebank?["name"]?.GetValue<string>() ?? Data.EwtDataset.Name;
+    public string TreebankName => Treebank?.Name ?? Data.EwtDataset.Name;
 }
 
 public sealed record CachedPrefixStats(int CachedLayers);
+
+/// <summary>The treebank a run read: its name (the files' prefix, <c>en_ewt</c>) and its three split files.</summary>
+public sealed record RunTreebank
+{
+    public required string Name { get; init; }
+    public TreebankSplitFile? Train { get; init; }
+    public TreebankSplitFile? Dev { get; init; }
+    public TreebankSplitFile? Test { get; init; }
+
+    /// <summary>The recorded splits in train, dev, test order.</summary>
+    [JsonIgnore]
+    public IEnumerable<(string Split, TreebankSplitFile File)> Splits =>
+        new[] { ("train", Train), ("dev", Dev), ("test", Test) }.Where(s => s.Item2 is not null).Select(s => (s.Item1, s.Item2!));
+}
+
+/// <summary>One split file: its content sha256 and counts (words as the CoNLL 2018 scorer counts them).</summary>
+public sealed record TreebankSplitFile
+{
+    public string? File { get; init; }
+    public required string Sha256 { get; init; }
+    public int? Sentences { get; init; }
+    public required long Words { get; init; }
+    public int? MultiwordTokens { get; init; }
+    public int? EmptyNodes { get; init; }
+}
 
 public sealed record TrainMetrics
 {
@@ -135,4 +160,5 @@ public sealed record RunProvenanceRecord
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(RunMetrics))]
+[JsonSerializable(typeof(RunTreebank))]
 internal sealed partial class RunMetricsContext : JsonSerializerContext;

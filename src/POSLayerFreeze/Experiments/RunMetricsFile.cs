@@ -25,6 +25,10 @@ public static class RunMetricsFile
     /// <summary>metrics.json's text; refuses (naming the field) a NaN or infinite number, which JSON cannot hold.</summary>
     public static string ToJson(RunMetrics metrics) => Invariant.ToJson(ToNode(metrics)) + "\n";
 
+    /// <summary>A treebank record as metrics.json holds it (summary.json repeats it).</summary>
+    public static JsonObject ToNode(RunTreebank treebank) =>
+        (JsonObject)JsonSerializer.SerializeToNode(treebank, RunMetricsContext.Default.RunTreebank)!;
+
     public static JsonObject ToNode(RunMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);

@@ -364,7 +364,7 @@ public static class Summary
     {
         ["profile"] = runs[0].Metrics.Profile.DeepClone(),
         ["model"] = runs[0].Metrics.Model,
-        ["treebank"] = runs[0].Metrics.Treebank?.DeepClone() ?? new JsonObject { ["name"] = runs[0].TreebankName },
+        ["treebank"] = runs[0].Metrics.Treebank is { } treebank ? RunMetricsFile.ToNode(treebank) : new JsonObject { ["name"] = runs[0].TreebankName },
         ["device"] = runs[0].Metrics.Device,
         ["runs"] = runs.Count,
         ["configs"] = new JsonArray(configs.Select(c => (JsonNode)new JsonObject
@@ -449,15 +449,12 @@ public static class Summary
     {
         if (metrics.Treebank is not { } treebank) return "";
         var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"Treebank `{treebank["name"]}`")
+        md.Append(CultureInfo.InvariantCulture, $"Treebank `{treebank.Name}`")
           .Append(metrics.Train.Sentences is { } used ? string.Create(CultureInfo.InvariantCulture, $"; trained on {used:N0} train sentences ({metrics.Train.Words ?? 0:N0} words)") : "")
           .Append(":\n\n| split | file | sentences | words | multiword tokens | empty nodes | sha256 |\n|---|---|---:|---:|---:|---:|---|\n");
-        foreach (var split in Data.Treebank.SplitNames)
-        {
-            if (treebank[split] is not JsonObject s) continue;
+        foreach (var (split, s) in treebank.Splits)
             md.Append(CultureInfo.InvariantCulture,
-                $"| {split} | {s["file"]} | {s["sentences"]!.GetValue<int>():N0} | {s["words"]!.GetValue<int>():N0} | {s["multiword_tokens"]!.GetValue<int>():N0} | {s["empty_nodes"]!.GetValue<int>():N0} | `{s["sha256"]}` |\n");
-        }
+                $"| {split} | {s.File} | {s.Sentences:N0} | {s.Words:N0} | {s.MultiwordTokens:N0} | {s.EmptyNodes:N0} | `{s.Sha256}` |\n");
         return md.Append('\n').ToString();
     }
 

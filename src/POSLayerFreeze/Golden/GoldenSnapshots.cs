@@ -112,7 +112,7 @@ public static class GoldenSnapshots
         // Unlike a fingerprint, a treebank cannot be mixed: one snapshot's numbers come from one treebank's words. A run
         // made before metrics.json recorded its treebank read EWT (its inputs hash, which holds the split sha256s, is
         // what let it be reused), so it counts as the pinned EWT here and adds no record of its own.
-        var recordedTreebanks = runs.Select(r => r.Metrics.Treebank is { } t ? GoldenTreebank.FromRunJson(t, Path.Combine(r.Directory, RunExecutor.MetricsFile)) : null).ToArray();
+        var recordedTreebanks = runs.Select(r => r.Metrics.Treebank is { } t ? GoldenTreebank.FromRunJson(RunMetricsFile.ToNode(t), Path.Combine(r.Directory, RunExecutor.MetricsFile)) : null).ToArray();
         var treebanks = recordedTreebanks.Select(t => t ?? GoldenTreebank.PinnedEwt).Distinct().ToArray();
         if (treebanks.Length > 1)
             throw new InvalidDataException($"the runs of one golden snapshot were made on different treebanks: {string.Join(", ", treebanks.Select(t => t.Describe()))}");

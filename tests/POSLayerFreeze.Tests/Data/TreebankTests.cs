@@ -139,11 +139,11 @@ public class TreebankTests
             Assert.That(more.Train.Sentences, Has.Count.EqualTo(Tests.Experiments.TinyWorld.TrainSentences));
             Assert.That(fewer.Train.Sentences, Has.Count.EqualTo(5));
             Assert.That(fewer.Train.File.Sentences, Is.EqualTo(Tests.Experiments.TinyWorld.TrainSentences), "the file's own count is kept");
-            var json = fewer.TreebankJson();
-            Assert.That(json["name"]!.GetValue<string>(), Is.EqualTo("en_ewt"));
-            Assert.That(json["train"]!["sentences"]!.GetValue<int>(), Is.EqualTo(Tests.Experiments.TinyWorld.TrainSentences));
-            Assert.That(json["dev"]!["words"]!.GetValue<int>(), Is.EqualTo(fewer.Dev.Words));
-            Assert.That(json["test"]!["sha256"]!.GetValue<string>(), Is.EqualTo(DatasetFetcher.Sha256OfContent(treebank.PathOf("test"))));
+            var record = fewer.TreebankRecord();
+            Assert.That(record.Name, Is.EqualTo("en_ewt"));
+            Assert.That(record.Train!.Sentences, Is.EqualTo(Tests.Experiments.TinyWorld.TrainSentences));
+            Assert.That(record.Dev!.Words, Is.EqualTo(fewer.Dev.Words));
+            Assert.That(record.Test!.Sha256, Is.EqualTo(DatasetFetcher.Sha256OfContent(treebank.PathOf("test"))));
         });
     }
 
