@@ -124,6 +124,16 @@ public class HeaderBoundsTests
         Assert.That((crlf.UnkId, crlf.PadId), Is.EqualTo((lf.UnkId, lf.PadId)));
     }
 
+    [Test]
+    public void A_tokenizer_class_of_another_kind_is_a_user_error_naming_the_file_and_field()
+    {
+        // Issue 29 §10: refused by name already, but as "internal error … --verbose".
+        var dir = CopyOfTinyModel("tokenizer-gpt2");
+        var tokenizerConfig = Path.Combine(dir, "tokenizer_config.json");
+        File.WriteAllText(tokenizerConfig, """{"tokenizer_class": "GPT2Tokenizer"}""");
+        Poslf.AssertError(Poslf.Run(Run(dir)), 1, tokenizerConfig, "tokenizer_class 'GPT2Tokenizer'");
+    }
+
     private static string[] Run(string modelDir) =>
         ["run", "--configs", "baseline", "--model", modelDir, "--data-dir", TinyWorld.DataDir, "--out", TinyWorld.TempDir("bounds-out"),
          "--train-sentences", "8", "--max-length", "32", "--batch-size", "8"];
