@@ -1,6 +1,6 @@
-using System.Globalization;
 using POSLayerFreeze.Evaluation;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Freezing;
 
 namespace POSLayerFreeze.Reporting;
 
@@ -36,17 +36,20 @@ public static class Aggregation
     /// <summary>
     /// Canonical display order: baseline, slpf by layer, clpf by size, all, then anything else. Only the order of
     /// the keys matters; each group has its own band so that no model depth can make two groups overlap: slpf-N is
-    /// <see cref="SlpfBand"/> + N (N &lt; 900), clpf-… is <see cref="ClpfBand"/> + 10 per '+' (fewer than 200 joined
-    /// units), and ties within a band fall back to the config name (see <see cref="Summarize"/>).
+    /// <see cref="SlpfBand"/> + N (N &lt; 900), clpf-… is <see cref="ClpfBand"/> + 10 per unit after the first
+    /// (fewer than 200 units), and ties within a band fall back to the config name (see <see cref="Summarize"/>).
     /// </summary>
-    public static int OrderKey(string config) => config switch
+    public static int OrderKey(string config) => FreezePlanName.TryRead(config) switch
     {
-        "baseline" => 0,
-        "all" => AllKey,
-        _ when config.StartsWith("slpf-", StringComparison.Ordinal) => SlpfBand + int.Parse(config[5..], CultureInfo.InvariantCulture),
-        _ when config.StartsWith("clpf-", StringComparison.Ordinal) => ClpfBand + config.Count(c => c == '+') * 10,
+        { Kind: FreezeKind.Baseline } => 0,
+        { Kind: FreezeKind.All } => AllKey,
+        { Kind: FreezeKind.SingleLayer } plan => SlpfBand + plan.Layers[0],
+        { Kind: FreezeKind.Compound } plan => ClpfBand + ((plan.ListedUnits - 1) * 10),
         _ => OtherKey,
     };
+
+    /// <summary>The kind of plan a configuration's name gives; null for a name that is not a freeze plan's.</summary>
+    public static FreezeKind? KindOf(string config) => FreezePlanName.TryRead(config)?.Kind;
 
     private const int SlpfBand = 100, ClpfBand = 1000, AllKey = 3000, OtherKey = 5000;
 

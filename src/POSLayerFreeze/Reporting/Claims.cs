@@ -1,5 +1,6 @@
 using System.Globalization;
 using POSLayerFreeze.Evaluation;
+using POSLayerFreeze.Freezing;
 using static POSLayerFreeze.Reporting.Format;
 
 namespace POSLayerFreeze.Reporting;
@@ -48,7 +49,7 @@ public static class Claims
     {
         var claims = new List<Claim>();
         var baseline = configs.FirstOrDefault(c => c.Config == "baseline");
-        var slpf = configs.Where(c => c.Config.StartsWith("slpf-", StringComparison.Ordinal)).ToArray();
+        var slpf = configs.Where(c => Aggregation.KindOf(c.Config) == FreezeKind.SingleLayer).ToArray();
         if (baseline is not null && slpf.Length > 0)
         {
             var best = slpf.OrderByDescending(c => c.TestAccuracy.Mean).ThenBy(c => Aggregation.OrderKey(c.Config)).First();
@@ -81,7 +82,7 @@ public static class Claims
         if (baseline is not null && clpfZeroOne is not null)
             claims.Add(BeatsBaseline("best-clpf-beats-baseline", "Freezing layers 0 and 1 together (the seed README's best CLPF) beats the unfrozen baseline",
                 clpfZeroOne, baseline));
-        var clpf = configs.Where(c => c.Config.StartsWith("clpf-", StringComparison.Ordinal) || c.Config == "all")
+        var clpf = configs.Where(c => Aggregation.KindOf(c.Config) is FreezeKind.Compound or FreezeKind.All)
             .OrderBy(c => Aggregation.OrderKey(c.Config)).ToArray();
         if (clpf.Length >= 2)
         {
@@ -152,7 +153,7 @@ public static class Claims
     /// <summary>The CLPF chain of the cost claim: baseline, CLPF prefixes by size, then all; null without baseline and one more.</summary>
     private static ConfigSummary[]? CostChain(IReadOnlyList<ConfigSummary> configs)
     {
-        var chain = configs.Where(c => c.Config == "baseline" || c.Config == "all" || c.Config.StartsWith("clpf-", StringComparison.Ordinal))
+        var chain = configs.Where(c => Aggregation.KindOf(c.Config) is FreezeKind.Baseline or FreezeKind.Compound or FreezeKind.All)
             .OrderBy(c => Aggregation.OrderKey(c.Config)).ToArray();
         return chain.Length >= 2 && chain[0].Config == "baseline" ? chain : null;
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Runtime;
 using ScottPlot;
 using static POSLayerFreeze.Reporting.Plotting;
@@ -137,11 +138,12 @@ public static class CurvesFigure
         var next = 0;
         foreach (var config in configs)
         {
-            styles[config] = config == "baseline"
-                ? new CurveStyle(Colors.Black, 2.5f, LinePattern.Solid, MarkerShape.FilledDiamond)
-                : IsSingleLayer(config)
-                    ? new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Solid, MarkerShape.FilledCircle)
-                    : new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Dashed, MarkerShape.FilledSquare);
+            styles[config] = Aggregation.KindOf(config) switch
+            {
+                FreezeKind.Baseline => new CurveStyle(Colors.Black, 2.5f, LinePattern.Solid, MarkerShape.FilledDiamond),
+                FreezeKind.SingleLayer => new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Solid, MarkerShape.FilledCircle),
+                _ => new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Dashed, MarkerShape.FilledSquare),
+            };
         }
         return styles;
     }

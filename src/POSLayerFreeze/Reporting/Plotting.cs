@@ -1,3 +1,4 @@
+using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Runtime;
 using ScottPlot;
 using SkiaSharp;
@@ -15,10 +16,15 @@ public static class Plotting
     public static readonly Color SlpfColor = Color.FromHex("#1f77b4");
     public static readonly Color ClpfColor = Color.FromHex("#d62728");
 
-    internal static Color ColorOf(string config) =>
-        config == "baseline" ? BaselineColor : config.StartsWith("slpf", StringComparison.Ordinal) ? SlpfColor : ClpfColor;
+    /// <summary>Baseline grey, single-layer freezes blue, everything else (compound freezes, all) red.</summary>
+    internal static Color ColorOf(string config) => Aggregation.KindOf(config) switch
+    {
+        FreezeKind.Baseline => BaselineColor,
+        FreezeKind.SingleLayer => SlpfColor,
+        _ => ClpfColor,
+    };
 
-    internal static bool IsSingleLayer(string config) => config.StartsWith("slpf-", StringComparison.Ordinal);
+    internal static bool IsSingleLayer(string config) => Aggregation.KindOf(config) == FreezeKind.SingleLayer;
 
     /// <summary>
     /// Configurations no other one dominates (lower or equal cost and higher or equal accuracy, one of them strictly),

@@ -1,3 +1,4 @@
+using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Runtime;
 using ScottPlot;
 using static POSLayerFreeze.Reporting.Plotting;
@@ -59,7 +60,12 @@ public static class TradeoffFigure
             var whisker = plot.Add.Line(x(p.X), p.Low!.Value, x(p.X), p.High!.Value);
             whisker.Color = ColorOf(p.Config);
             var marker = plot.Add.Marker(x(p.X), p.Y, MarkerShape.FilledCircle, 9, ColorOf(p.Config));
-            var family = p.Config == "baseline" ? "baseline" : IsSingleLayer(p.Config) ? "SLPF" : "CLPF / all";
+            var family = Aggregation.KindOf(p.Config) switch
+            {
+                FreezeKind.Baseline => "baseline",
+                FreezeKind.SingleLayer => "SLPF",
+                _ => "CLPF / all",
+            };
             if (legendDone.Add(family)) marker.LegendText = family;
         }
 
