@@ -52,13 +52,19 @@ public static class Plotting
         return values.Order().Select(v => new Tick(Symlog(v), v.ToString("0.#;-0.#;0", Invariant.Culture))).ToArray();
     }
 
+    /// <summary>One tick per configuration, its name slanted 40° below; the axis is as tall as the longest name needs
+    /// (ScottPlot sizes it for unrotated labels).</summary>
     internal static void ConfigAxis(Plot plot, List<Tick> ticks, int count)
     {
+        const float fontSize = 11, angle = 40;
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(ticks.ToArray());
-        plot.Axes.Bottom.TickLabelStyle.Rotation = -40;
+        plot.Axes.Bottom.TickLabelStyle.Rotation = -angle;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
-        plot.Axes.Bottom.TickLabelStyle.FontSize = 11;
-        plot.Axes.Bottom.MinimumSize = 110;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = fontSize;
+        // A slanted label reaches down by its length's sine part plus its line's cosine part; 30 px for the tick and air.
+        var longest = ticks.Count == 0 ? 0 : ticks.Max(t => t.Label.Length);
+        var radians = angle * Math.PI / 180;
+        plot.Axes.Bottom.MinimumSize = (float)((longest * fontSize * 0.62 * Math.Sin(radians)) + (fontSize * 1.4 * Math.Cos(radians)) + 30);
         plot.Axes.SetLimitsX(-0.7, count - 0.3);
     }
 

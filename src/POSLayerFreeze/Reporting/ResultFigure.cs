@@ -18,6 +18,18 @@ public static class ResultFigure
     /// <summary>Where the accuracy panel's value labels start (percent axis units, above every bar).</summary>
     private const double ValueRow = 101;
 
+    /// <summary>What a panel needs besides its slots: the y axis (tick labels, axis label) and the margins, in pixels.</summary>
+    private const int AxisRoom = 90;
+
+    /// <summary>A bar's slot: its vertical value label is one line high (~14 px at 11 pt), its slanted name ~15 px across.</summary>
+    private const int BarSlot = 28;
+
+    /// <summary>A Δ slot: the value label right of the interval's cap ("+12.34" at 11 pt, ~40 px) ends before the next interval.</summary>
+    private const int DeltaSlot = 60;
+
+    /// <summary>About how wide a character of a panel title (13 pt) is, in pixels.</summary>
+    private const double TitleCharWidth = 8;
+
     public static PlottedFigure Save(string path, IReadOnlyList<ConfigSummary> configs, string profile, string model,
         int width = Width, int height = Height)
     {
@@ -25,23 +37,38 @@ public static class ResultFigure
         if (configs.Count == 0) throw new ArgumentException("nothing to plot", nameof(configs));
         var single = configs.Where(c => c.VersusBaseline is not null && IsSingleLayer(c.Config)).ToArray();
         var compound = configs.Where(c => c.VersusBaseline is not null && !IsSingleLayer(c.Config)).ToArray();
-        var deltaPanels = (single.Length > 0 ? 1 : 0) + (compound.Length > 0 ? 1 : 0);
-        // The accuracy panel keeps about 45% of the width when Δ panels exist: 13 bars need ~40 px each.
-        var accuracyWidth = deltaPanels == 0 ? width : (int)(width * 0.45);
-        var deltaWidth = deltaPanels == 0 ? 0 : (width - accuracyWidth) / deltaPanels;
-
-        var panels = new List<(Plot Plot, int Width, PlottedPanel Data)>();
         var seeds = configs.Max(c => c.Seeds.Count);
-        panels.Add(AccuracyPanel(configs, $"Test accuracy ({model}, {profile}, mean ± sd, {seeds} seed(s))", accuracyWidth));
+        var accuracyTitle = $"Test accuracy ({model}, {profile}, mean ± sd, {seeds} seed(s))";
+        const string singleTitle = "Δ vs baseline, 95% bootstrap CI: one layer", compoundTitle = "Δ vs baseline, 95% CI: layers together";
+        var layout = new List<(int Slots, int Slot, string Title)> { (configs.Count, BarSlot, accuracyTitle) };
+        if (single.Length > 0) layout.Add((single.Length, DeltaSlot, singleTitle));
+        if (compound.Length > 0) layout.Add((compound.Length, DeltaSlot, compoundTitle));
+        var widths = PanelWidths(width, layout);
+
+        var panels = new List<(Plot Plot, int Width, PlottedPanel Data)> { AccuracyPanel(configs, accuracyTitle, widths[0]) };
         if (single.Length > 0)
-            panels.Add(DeltaPanel(single, "Δ vs baseline, 95% bootstrap CI: one layer", "single-layer-delta", symlog: false, deltaWidth));
+            panels.Add(DeltaPanel(single, singleTitle, "single-layer-delta", symlog: false, widths[panels.Count]));
         if (compound.Length > 0)
-        {
-            panels.Add(DeltaPanel(compound, "Δ vs baseline, 95% CI: layers together", "compound-delta", symlog: true,
-                width - accuracyWidth - (single.Length > 0 ? deltaWidth : 0)));
-        }
-        Compose(path, width, height, panels.Select(p => (p.Plot, p.Width)).ToArray());
-        return new PlottedFigure(path, width, height, panels.Select(p => p.Data).ToArray());
+            panels.Add(DeltaPanel(compound, compoundTitle, "compound-delta", symlog: true, widths[panels.Count]));
+        var figureWidth = widths.Sum();
+        Compose(path, figureWidth, height, panels.Select(p => (p.Plot, p.Width)).ToArray());
+        return new PlottedFigure(path, figureWidth, height, panels.Select(p => p.Data).ToArray());
+    }
+
+    /// <summary>
+    /// Each panel's width, from what it shows: at least its axis room and a slot per configuration, and its title's
+    /// length. The figure keeps <paramref name="width"/> unless a study has more configurations than fit (a deeper
+    /// model), then it grows; room left over is shared equally among the slots of all panels, so the panels keep
+    /// the proportions of what they hold.
+    /// </summary>
+    internal static int[] PanelWidths(int width, IReadOnlyList<(int Slots, int Slot, string Title)> panels)
+    {
+        var minimum = panels.Select(p => Math.Max(AxisRoom + (p.Slots * p.Slot), (int)Math.Ceiling(p.Title.Length * TitleCharWidth) + 20)).ToArray();
+        var spare = Math.Max(0, width - minimum.Sum());
+        var slots = panels.Sum(p => p.Slots);
+        var widths = minimum.Select((m, i) => m + (spare * panels[i].Slots / slots)).ToArray();
+        widths[^1] += Math.Max(width, minimum.Sum()) - widths.Sum();   // the rounding remainder
+        return widths;
     }
 
     private static (Plot, int, PlottedPanel) AccuracyPanel(IReadOnlyList<ConfigSummary> configs, string title, int width)
@@ -56,8 +83,8 @@ public static class ResultFigure
             var sd = c.TestAccuracy.Sd * 100;
             plot.Add.Bars(new[] { new Bar { Position = i, Value = mean, Error = sd, FillColor = ColorOf(c.Config), Size = 0.75 } });
             // Vertical labels in one row above 100%: a rotated label is one line high (~14 px), narrower than a bar
-            // slot (~40 px at 13 bars in 630 px), so neighbours cannot overlap, and nothing else is drawn up there
-            // (bars, error bars and the baseline line all end at or below 100).
+            // slot (at least BarSlot, see PanelWidths), so neighbours cannot overlap, and nothing else is drawn up
+            // there (bars, error bars and the baseline line all end at or below 100).
             var label = plot.Add.Text(mean.ToString("F2", Invariant.Culture), i, ValueRow);
             label.LabelFontSize = 11;
             label.LabelRotation = -90;
@@ -110,7 +137,8 @@ public static class ResultFigure
                 cap.LineWidth = 2;
             }
             plot.Add.Marker(i, y(d), MarkerShape.FilledCircle, 9, color);
-            // Labels sit right of the caps, one per slot (≥ 60 px), so they cannot reach the next interval.
+            // Labels sit right of the caps, one per slot (at least DeltaSlot, see PanelWidths), so they cannot reach the
+            // next interval.
             var label = plot.Add.Text(d.ToString("+0.00;-0.00;0.00", Invariant.Culture), i + 0.15, y(d));
             label.LabelFontSize = 11;
             label.LabelAlignment = Alignment.MiddleLeft;

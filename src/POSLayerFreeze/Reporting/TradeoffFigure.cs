@@ -26,18 +26,18 @@ public static class TradeoffFigure
         if (configs.Count == 0) throw new ArgumentException("nothing to plot", nameof(configs));
         var half = width / 2;
         var byParams = TradeoffPanel(configs, "parameters", "trainable parameters (millions)", c => c.TrainableParameters / 1e6, logX: false,
-            $"Accuracy vs trainable parameters ({model}, {profile})", half);
+            $"Accuracy vs trainable parameters ({model}, {profile})", half, height);
         var haveSeconds = configs.All(c => c.TrainSeconds is not null);
         var timeLabel = haveSeconds ? "training time (s, mean over seeds)" : "training time per million train tokens (s)";
         var byTime = TradeoffPanel(configs, "time", timeLabel,
             c => haveSeconds ? c.TrainSeconds!.Value.Mean : 1e6 / c.TokensPerSecond.Mean, logX: false,
-            $"Accuracy vs training time ({model}, {profile})", width - half);
+            $"Accuracy vs training time ({model}, {profile})", width - half, height);
         Compose(path, width, height, [(byParams.Item1, half), (byTime.Item1, width - half)]);
         return new PlottedFigure(path, width, height, [byParams.Item2, byTime.Item2]);
     }
 
     private static (Plot, PlottedPanel) TradeoffPanel(IReadOnlyList<ConfigSummary> configs, string name, string xLabel,
-        Func<ConfigSummary, double> cost, bool logX, string title, int width)
+        Func<ConfigSummary, double> cost, bool logX, string title, int width, int height)
     {
         var plot = new Plot();
         var points = configs.Select(c => new PlottedPoint(c.Config, cost(c), c.TestAccuracy.Mean * 100,
@@ -76,7 +76,7 @@ public static class TradeoffFigure
         var ypad = Math.Max((ymax - ymin) * 0.08, 0.5);
         plot.Axes.SetLimits(xmin - xpad, xmax + xpad * 2.5, ymin - ypad, ymax + ypad);
         if (logX) plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(LogTicks(xmin - xpad, xmax + xpad * 2.5));
-        PlaceLabels(plot, points.Select(p => (p.Config, x(p.X), p.Y)).ToArray(), width, Height);
+        PlaceLabels(plot, points.Select(p => (p.Config, x(p.X), p.Y)).ToArray(), width, height);
 
         plot.Legend.Alignment = Alignment.LowerRight;
         plot.Legend.FontSize = 11;

@@ -48,6 +48,26 @@ public class FigureTests
     }
 
     [Test]
+    public void Result_panels_are_sized_from_their_configurations_and_grow_the_figure_only_when_needed()
+    {
+        static string Title(int length) => new('x', length);
+        // A 6-layer study (13 bars; 6 and 6 Δ intervals) fits the default width, which the visualization golden pins.
+        var six = ResultFigure.PanelWidths(ResultFigure.Width, [(13, 28, Title(50)), (6, 60, Title(42)), (6, 60, Title(38))]);
+        Assert.That(six.Sum(), Is.EqualTo(ResultFigure.Width));
+        Assert.That(six[2] - six[1], Is.InRange(0, 1), "as many Δ slots, as wide (up to the rounding remainder)");
+        Assert.That(six[0], Is.GreaterThan(six[1]), "13 bars take more room than 6 intervals");
+        // A 12-layer study (26 bars; 12 and 13 Δ intervals) does not fit: the figure grows, no slot shrinks.
+        var twelve = ResultFigure.PanelWidths(ResultFigure.Width, [(26, 28, Title(50)), (12, 60, Title(42)), (13, 60, Title(38))]);
+        Assert.That(twelve.Sum(), Is.GreaterThan(ResultFigure.Width));
+        Assert.That(twelve[2] - twelve[1], Is.EqualTo(60), "one more interval, one Δ slot wider");
+        Assert.That(twelve[0] - six[0], Is.GreaterThanOrEqualTo(13 * 28 - 30), "13 more bars, at least 13 more bar slots (less what was spare)");
+        // Few configurations: a long title (model and profile names) keeps its panel wide enough to be read whole.
+        var few = ResultFigure.PanelWidths(ResultFigure.Width, [(2, 28, Title(100)), (1, 60, Title(42))]);
+        Assert.That(few[0], Is.GreaterThan(100 * 7), "~7–8 px per title character at 13 pt");
+        Assert.That(few.Sum(), Is.EqualTo(ResultFigure.Width));
+    }
+
+    [Test]
     public void Figures_plot_the_summary_values_and_have_their_sizes()
     {
         var dir = WriteStudy();
