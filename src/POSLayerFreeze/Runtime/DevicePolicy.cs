@@ -21,8 +21,8 @@ public static class DevicePolicy
 
     /// <summary>
     /// Whether a step's batch runs as length buckets (forward and backward per bucket, gradients accumulated) unless
-    /// the caller says otherwise: on the CPU, where compute is the cost and padding is wasted compute; not on CUDA,
-    /// where one padded batch keeps the GPU busy and several small launches would not.
+    /// the caller says otherwise: on the CPU, where padding costs its full compute; not on CUDA, where a step is bound
+    /// by per-kernel overhead and more launches cost more than padding.
     /// </summary>
     public static bool LengthBuckets(string? device) => !IsCuda(device);
 }
