@@ -1,5 +1,6 @@
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Tests.Cli;
 using POSLayerFreeze.Tests.Experiments;
 using POSLayerFreeze.Training;
 
@@ -33,5 +34,19 @@ public sealed class DevicePolicyTests
         Assert.That(Sweep.Plan(Request(null)).Specs.Single().BucketOverheadTokens, Is.EqualTo(overhead));
         Assert.That(Sweep.Plan(Request(true)).Specs.Single().BucketOverheadTokens, Is.EqualTo(MicroBatches.DefaultOverheadTokens));
         Assert.That(Sweep.Plan(Request(false)).Specs.Single().BucketOverheadTokens, Is.Null);
+    }
+
+    // The default profile's seeds show which profile was taken: full has three (42, 43, 44), smoke one. Before the
+    // policy, run and slurm submit tested the raw option ordinally, so --device CUDA planned the smoke profile.
+    [TestCase("CUDA", "0-5")]
+    [TestCase("cuda:0", "0-5")]
+    [TestCase("cpu", "0-1")]
+    public void Slurm_submit_takes_the_devices_default_profile(string device, string tasks)
+    {
+        var outDir = Path.Combine(TinyWorld.TempDir("policy-slurm"), "study");
+        var (code, stdout, stderr) = Poslf.Run(null, ["slurm", "submit", "--configs", "baseline,all", "--model", TinyWorld.ModelDir,
+            "--data-dir", TinyWorld.DataDir, "--out", outDir, "--device", device, "--dry-run"]);
+        Assert.That(code, Is.EqualTo(0), stderr);
+        Assert.That(stdout, Does.Contain($"#SBATCH --array={tasks}\n"), "2 configurations × the default profile's seeds");
     }
 }
