@@ -41,7 +41,7 @@ internal static class RunCommands
         {
             var deviceName = parse.GetValue(device)!;
             Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
-            var prof = profileOptions.Resolve(parse, deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke");
+            var prof = profileOptions.Resolve(parse, DevicePolicy.DefaultProfile(deviceName));
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : prof.DefaultSeeds.ToArray();
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using POSLayerFreeze.Evaluation;
 using POSLayerFreeze.Freezing;
+using POSLayerFreeze.Runtime;
 using static POSLayerFreeze.Reporting.Format;
 
 namespace POSLayerFreeze.Reporting;
@@ -165,7 +166,7 @@ public static class Claims
     /// </summary>
     private static (string Name, Func<ConfigSummary, MeanSd> Of)? CostMeasure(ConfigSummary[] chain)
     {
-        if (chain.Any(c => c.Device.StartsWith("cuda", StringComparison.Ordinal)))
+        if (chain.Any(c => DevicePolicy.IsCuda(c.Device)))
             return ("wall seconds per step", c => c.SecondsPerStep);
         if (chain.Any(c => c.CpuSecondsPerStep is null)) return null;
         return ("CPU-seconds per step", c => c.CpuSecondsPerStep!.Value);
