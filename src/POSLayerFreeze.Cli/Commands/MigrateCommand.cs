@@ -1,5 +1,6 @@
 using System.CommandLine;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 
 namespace POSLayerFreeze.Cli.Commands;
 

@@ -1,3 +1,5 @@
+using POSLayerFreeze.Reporting;
+
 namespace POSLayerFreeze.Experiments;
 
 /// <summary>What <see cref="ResultsMigration.Migrate"/> did: files rewritten, and run folders left alone because they are not finished runs.</summary>
@@ -14,7 +16,7 @@ public static class ResultsMigration
     {
         if (!Directory.Exists(outDir)) throw new DirectoryNotFoundException($"{outDir}: no such results folder");
         using var folderLock = ResultsLock.Acquire(outDir, option: "DIR");
-        var contents = Summary.Inspect(outDir);
+        var contents = ResultsFolder.Inspect(outDir);
         var rewritten = 0;
         foreach (var run in contents.Runs)
         {

@@ -37,8 +37,8 @@ public sealed record RunMetrics
     public required long TrainableParameters { get; init; }
     public long? TotalParameters { get; init; }
     public required TrainMetrics Train { get; init; }
-    /// <summary>Hugging Face Trainer's <c>log_history</c> (<see cref="TrainLog.LogHistory"/>).</summary>
-    public IReadOnlyList<LogHistoryEntry>? LogHistory { get; init; }
+    /// <summary>Hugging Face Trainer's <c>log_history</c> (<see cref="TrainLog.LogHistory"/>); empty in runs made before it was written.</summary>
+    public IReadOnlyList<LogHistoryEntry> LogHistory { get; init; } = [];
     public required DevScores Dev { get; init; }
     public required TestScores Test { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
@@ -54,6 +54,10 @@ public sealed record RunMetrics
     /// <summary><c>profile.name</c>.</summary>
     [JsonIgnore]
     public string ProfileName => Profile["name"]?.GetValue<string>() ?? "";
+
+    /// <summary><c>profile.version</c>.</summary>
+    [JsonIgnore]
+    public int? ProfileVersion => Profile["version"]?.GetValue<int>();
 
     /// <summary><c>profile.eval_each_epoch</c> (absent: off).</summary>
     [JsonIgnore]
@@ -158,7 +162,7 @@ public sealed record RunProvenanceRecord
 
 /// <summary>System.Text.Json source generation for <see cref="RunMetrics"/> (no reflection, one set of options).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(RunMetrics))]
 [JsonSerializable(typeof(RunTreebank))]
 internal sealed partial class RunMetricsContext : JsonSerializerContext;

@@ -77,11 +77,29 @@ public static class RunMetricsFile
         }
         catch (JsonException e)
         {
-            // System.Text.Json names the field as a path ($.train.steps); a missing required field only in its message.
-            throw new FormatException(e.Path is { Length: > 2 } path
-                ? $"field '{path[2..]}' does not have the type metrics.json gives it"
-                : JsonShape.Describe(e).Reason.Replace("not valid JSON: ", "", StringComparison.Ordinal), e);
+            throw new FormatException(Problem(e), e);
         }
+    }
+
+    /// <summary>
+    /// A typed read's failure in this project's words: <c>field 'train.steps' …</c> or <c>configs[0] has no 'frozen'</c>.
+    /// System.Text.Json names the field as a path (<c>$.train.steps</c>) and missing required ones only in its message.
+    /// </summary>
+    internal static string Problem(JsonException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var at = e.Path is { Length: > 2 } path ? path[2..].TrimStart('.') : null;
+        const string Missing = "missing required properties including: ";
+        var message = e.Message;
+        var tail = message.IndexOf(" Path: ", StringComparison.Ordinal);
+        if (tail >= 0) message = message[..tail];
+        var missing = message.IndexOf(Missing, StringComparison.Ordinal);
+        if (missing >= 0)
+        {
+            var names = message[(missing + Missing.Length)..].TrimEnd().TrimEnd('.');
+            return at is null ? $"has no {names}" : $"{at} has no {names}";
+        }
+        return at is null ? JsonShape.Describe(e).Reason : $"field '{at}' is not of the type it must have";
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Experiments;
@@ -47,15 +48,18 @@ public class ResultsFromMainTests : TinyTorchFixture
 
     private static void AssertResumedAndReported(string dir, string because)
     {
-        var contents = Summary.Inspect(dir);
+        var contents = ResultsFolder.Inspect(dir);
         Assert.That(contents.Rejected, Is.Empty, because);
         Assert.That(contents.Runs.Select(r => r.Config), Is.EquivalentTo(new[] { "baseline", "all" }), because);
         var resumed = Resume(dir);
         Assert.That(resumed.Started, Is.Empty, $"{because}: nothing is trained again");
         Assert.That(resumed.Finished.Select(s => s.Config), Is.EquivalentTo(new[] { "baseline", "all" }), because);
         Summary.Write(dir);
-        Assert.That(File.ReadAllText(Path.Combine(dir, Summary.JsonFile)), Is.EqualTo(File.ReadAllText(Path.Combine(Fixture, Summary.JsonFile))),
-            $"{because}: the report is main's report of these runs");
+        var versionLine = $"  \"schema_version\": {SweepSummary.CurrentSchemaVersion},\n";
+        var written = File.ReadAllText(Path.Combine(dir, Summary.JsonFile));
+        Assert.That(written, Does.Contain(versionLine), because);
+        Assert.That(written.Replace(versionLine, "", StringComparison.Ordinal), Is.EqualTo(File.ReadAllText(Path.Combine(Fixture, Summary.JsonFile))),
+            $"{because}: the report is main's report of these runs (plus summary.json's schema_version)");
     }
 
     [Test]
@@ -66,13 +70,13 @@ public class ResultsFromMainTests : TinyTorchFixture
         AssertResumedAndReported(dir, "main's folder");
         foreach (var run in Runs)
             Assert.That(File.ReadAllBytes(Path.Combine(dir, run, RunExecutor.MetricsFile)), Is.EqualTo(before[run]), $"{run}: left as it was");
-        Assert.That(Summary.Collect(dir).Select(r => r.Metrics.SchemaVersion), Has.All.EqualTo(RunMetrics.CurrentSchemaVersion), "upgraded on read");
+        Assert.That(ResultsFolder.Collect(dir).Select(r => r.Metrics.SchemaVersion), Has.All.EqualTo(RunMetrics.CurrentSchemaVersion), "upgraded on read");
     }
 
     [Test]
     public void Main_metrics_written_again_are_byte_for_byte_main_plus_schema_version()
     {
-        foreach (var run in Summary.Collect(Fixture))
+        foreach (var run in ResultsFolder.Collect(Fixture))
         {
             var main = File.ReadAllText(Path.Combine(run.Directory, RunExecutor.MetricsFile));
             var written = RunMetricsFile.ToJson(run.Metrics);
@@ -136,7 +140,7 @@ public class ResultsFromMainTests : TinyTorchFixture
         var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
         json["schema_version"] = RunMetrics.CurrentSchemaVersion + 1;
         File.WriteAllText(path, json.ToJsonString());
-        var rejected = Summary.Inspect(dir).Rejected;
+        var rejected = ResultsFolder.Inspect(dir).Rejected;
         Assert.That(rejected, Has.Count.EqualTo(1));
         Assert.That(rejected[0].Problem, Does.Contain("schema_version").And.Contain("newer"));
     }

@@ -2,9 +2,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using POSLayerFreeze.Evaluation;
+using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Runtime;
 
-namespace POSLayerFreeze.Experiments;
+namespace POSLayerFreeze.Reporting;
 
 /// <summary>
 /// A results folder's <c>summary.json</c>, field for field: what the runs were (profile, model, treebank, device),
@@ -59,7 +60,7 @@ public sealed record SummaryClaim(string Id, string Statement, bool Holds, strin
 public sealed record UncheckedClaim(string Id, string Reason);
 
 /// <summary>System.Text.Json source generation for <see cref="SweepSummary"/>: nulls are written (an absent comparison is null).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(SweepSummary))]
 internal sealed partial class SweepSummaryContext : JsonSerializerContext;
 
@@ -97,8 +98,7 @@ public static class SweepSummaryFile
         }
         catch (JsonException e)
         {
-            var where = e.Path is { Length: > 2 } field ? $"field '{field[2..]}' has the wrong JSON type" : JsonShape.Describe(e).Reason.Replace("not valid JSON: ", "", StringComparison.Ordinal);
-            throw new InvalidDataException($"{path}: {where} (not a summary.json written by poslf)", e);
+            throw new InvalidDataException($"{path}: {RunMetricsFile.Problem(e)} (not a summary.json written by poslf)", e);
         }
     }
 }
