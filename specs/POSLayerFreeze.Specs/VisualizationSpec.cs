@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using POSLayerFreeze.Evaluation;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Golden;
 using POSLayerFreeze.Reporting;
@@ -29,8 +30,8 @@ public sealed class VisualizationSpec
         var runs = study.Of(study.StudyConfigs).SelectMany(r => r).ToArray();
         Summary.Write(study.OutDir);
 
-        var summary = JsonNode.Parse(File.ReadAllText(Path.Combine(study.OutDir, Summary.JsonFile)))!;
-        var plotted = summary["configs"]!.AsArray().Select(c => c!["config"]!.GetValue<string>()).ToArray();
+        var summary = SweepSummaryFile.Read(Path.Combine(study.OutDir, Summary.JsonFile));
+        var plotted = summary.Configs.Select(c => c.Config).ToArray();
         var png = File.ReadAllBytes(Path.Combine(study.OutDir, Summary.FigureFile));
         using var image = SKBitmap.Decode(png);
         Assert.Multiple(() =>
@@ -54,34 +55,34 @@ public sealed class VisualizationSpec
         var figures = Figures.WriteFromSummary(study.OutDir);
         var result = figures.Single(f => f.Path.EndsWith(Summary.FigureFile, StringComparison.Ordinal));
         var tradeoff = figures.Single(f => f.Path.EndsWith(Figures.TradeoffFile, StringComparison.Ordinal));
-        var byConfig = summary["configs"]!.AsArray().ToDictionary(c => c!["config"]!.GetValue<string>(), c => c!);
-        double Pct(string config, string field) => byConfig[config]![field]!["mean"]!.GetValue<double>() * 100;
-        double Delta(string config, string field) => byConfig[config]!["versus_baseline"]![field]!.GetValue<double>() * 100;
+        var byConfig = summary.Configs.ToDictionary(c => c.Config);
+        double Accuracy(string config) => byConfig[config].TestAccuracy.Mean * 100;
+        BootstrapResult Versus(string config) => BootstrapResult.FromJson(byConfig[config].VersusBaseline!);
         using var tradeoffImage = SKBitmap.Decode(File.ReadAllBytes(tradeoff.Path));
         Assert.Multiple(() =>
         {
             Assert.That(result.Panel("accuracy").Points.Select(p => p.Config), Is.EqualTo(plotted), "one bar per configuration, summary order");
             foreach (var p in result.Panel("accuracy").Points)
-                Assert.That(p.Y, Is.EqualTo(Pct(p.Config, "test_accuracy")).Within(1e-9), $"bar {p.Config}");
+                Assert.That(p.Y, Is.EqualTo(Accuracy(p.Config)).Within(1e-9), $"bar {p.Config}");
             var deltas = result.Panel("single-layer-delta").Points.Concat(result.Panel("compound-delta").Points).ToArray();
             Assert.That(deltas.Select(p => p.Config), Is.EquivalentTo(plotted.Where(c => c != "baseline")), "one Δ per non-baseline configuration");
             foreach (var p in deltas)
             {
-                Assert.That(p.Y, Is.EqualTo(Delta(p.Config, "difference")).Within(1e-9), $"Δ {p.Config}");
-                Assert.That((p.Low, p.High), Is.EqualTo(((double?)Delta(p.Config, "ci_low"), (double?)Delta(p.Config, "ci_high"))), $"95% CI {p.Config}");
+                Assert.That(p.Y, Is.EqualTo(Versus(p.Config).Difference * 100).Within(1e-9), $"Δ {p.Config}");
+                Assert.That((p.Low, p.High), Is.EqualTo(((double?)(Versus(p.Config).Lower * 100), (double?)(Versus(p.Config).Upper * 100))), $"95% CI {p.Config}");
             }
             Assert.That(result.Panel("compound-delta").YScale, Is.EqualTo("symlog"), "deep freezes on their own, log-scaled axis");
             Assert.That(result.Panel("single-layer-delta").YScale, Is.EqualTo("linear"));
             Assert.That((tradeoffImage.Width, tradeoffImage.Height), Is.EqualTo((TradeoffFigure.Width, TradeoffFigure.Height)), "tradeoff.png size");
             foreach (var p in tradeoff.Panel("parameters").Points)
             {
-                Assert.That(p.X, Is.EqualTo(byConfig[p.Config]!["trainable_parameters"]!.GetValue<long>() / 1e6).Within(1e-9), $"parameters {p.Config}");
-                Assert.That(p.Y, Is.EqualTo(Pct(p.Config, "test_accuracy")).Within(1e-9), $"accuracy {p.Config}");
+                Assert.That(p.X, Is.EqualTo(byConfig[p.Config].TrainableParameters / 1e6).Within(1e-9), $"parameters {p.Config}");
+                Assert.That(p.Y, Is.EqualTo(Accuracy(p.Config)).Within(1e-9), $"accuracy {p.Config}");
             }
             foreach (var p in tradeoff.Panel("time").Points)
-                Assert.That(p.X, Is.EqualTo(Pct(p.Config, "train_seconds") / 100).Within(1e-9), $"training time {p.Config}");
-            var best = plotted.MaxBy(c => Pct(c, "test_accuracy"))!;
-            var cheapest = plotted.MinBy(c => byConfig[c]!["trainable_parameters"]!.GetValue<long>())!;
+                Assert.That(p.X, Is.EqualTo(byConfig[p.Config].TrainSeconds!.Value.Mean).Within(1e-9), $"training time {p.Config}");
+            var best = plotted.MaxBy(Accuracy)!;
+            var cheapest = plotted.MinBy(c => byConfig[c].TrainableParameters)!;
             Assert.That(tradeoff.Panel("parameters").ParetoFront, Has.Member(best).And.Member(cheapest),
                 "the most accurate and the cheapest configuration are always on the front");
         });
