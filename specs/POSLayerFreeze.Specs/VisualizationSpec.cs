@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using POSLayerFreeze.Evaluation;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Golden;
