@@ -8,7 +8,7 @@ namespace POSLayerFreeze.Experiments;
 /// A run's <c>metrics.json</c>, field for field (JSON names are the snake_case of these). Written only by
 /// <see cref="RunExecutor"/> and read only through <see cref="RunMetricsFile"/>, which upgrades older folders and
 /// <see cref="RunReader"/>, which validates; everything else reads these properties. Sub-objects whose shape another
-/// part of the code owns (the profile, model config, tokenizer, treebank, inputs) stay JSON objects, written as
+/// part of the code owns (the profile, model config, tokenizer, inputs, confusion matrix) stay JSON objects, written as
 /// their owners build them.
 /// </summary>
 /// <remarks>Nullable fields were added after the first results folders, or exist only in some runs; a null one
