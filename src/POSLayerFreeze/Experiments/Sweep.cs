@@ -43,7 +43,7 @@ public static class Sweep
         var identity = ModelIdentity(model);
         var dataset = request.LocateTreebank().Identity;
         var device = NormalizeDevice(request.Device);
-        // Default: length buckets on the CPU, one padded batch on CUDA (TrainOptions.DefaultBucketOverhead).
+        // Default: length buckets on the CPU, one padded batch on CUDA (TrainRequest.DefaultBucketOverhead).
         var bucketed = request.Bucketed ?? !device.StartsWith("cuda", StringComparison.Ordinal);
         int? overhead = bucketed ? MicroBatches.DefaultOverheadTokens : null;
         var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
