@@ -72,7 +72,7 @@ public static class RunExecutor
         {
             stats = Trainer.Train(new TrainRequest(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, padId)
             {
-                CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LossReadInterval = spec.Profile.LoggingSteps,
+                CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LoggingSteps = spec.Profile.LoggingSteps,
                 Progress = progress, AfterEpoch = afterEpoch,
             }, cancel);
         }

@@ -1,8 +1,6 @@
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Tokenization;
-using TorchSharp;
 using TorchSharp.Modules;
-using static TorchSharp.torch;
 
 namespace POSLayerFreeze.Training;
 
@@ -21,18 +19,19 @@ public sealed record TrainRequest(TokenClassifier Model, IReadOnlyList<Parameter
     public IReadOnlyList<SentenceWindow> Windows { get; init; } = Windows ?? throw new ArgumentNullException(nameof(Windows));
     public TrainingProfile Profile { get; init; } = Profile ?? throw new ArgumentNullException(nameof(Profile));
 
-    /// <summary>Steps between host reads of the loss (the loop's only host sync); runs take it from the profile's
-    /// <see cref="TrainingProfile.LoggingSteps"/>.</summary>
-    public int LossReadInterval
+    /// <summary>Steps between host reads of the loss (the loop's only host sync; Hugging Face's
+    /// <c>logging_steps</c>); runs take it from the profile's <see cref="TrainingProfile.LoggingSteps"/>.</summary>
+    public int LoggingSteps
     {
         get;
-        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(LossReadInterval), value, "the loss-read interval must be ≥ 1 step");
+        init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(LoggingSteps), value, "logging steps must be ≥ 1");
     } = TrainingProfile.DefaultLoggingSteps;
 
     /// <summary>Opt-in cached frozen prefix (a different protocol: no dropout in the prefix), see <see cref="PrefixCache"/>.</summary>
     public bool CachedPrefix { get; init; }
 
-    /// <summary>Per-bucket cost for <see cref="MicroBatches.Split"/>; null: each step runs as one padded batch.</summary>
+    /// <summary>Per-bucket cost for <see cref="MicroBatches.Split"/>; null: each step runs as one padded batch. Which devices
+    /// bucket by default is <see cref="Runtime.DevicePolicy"/>'s to say.</summary>
     public int? BucketOverheadTokens { get; init; } = MicroBatches.DefaultOverheadTokens;
 
     /// <summary>Called after every step.</summary>
@@ -42,7 +41,4 @@ public sealed record TrainRequest(TokenClassifier Model, IReadOnlyList<Parameter
     /// touch gradients, the optimizer or the RNG (evaluation in eval mode under no_grad does none of these).</summary>
     public EpochEnd? AfterEpoch { get; init; }
 
-    /// <summary>The device's default: length buckets on the CPU, where padding costs its full compute; one padded
-    /// batch on CUDA, where a step is bound by per-kernel overhead and more launches cost more than padding.</summary>
-    public static int? DefaultBucketOverhead(Device device) => device.type == DeviceType.CUDA ? null : MicroBatches.DefaultOverheadTokens;
 }

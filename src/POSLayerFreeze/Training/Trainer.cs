@@ -12,12 +12,10 @@ namespace POSLayerFreeze.Training;
 /// <summary>
 /// The one training loop, in nanoGPT's order: per step the learning rate of the schedule, the batch (already on the
 /// device), forward and backward per length bucket, optional clipping, the AdamW step, the log. The loss stays on the
-/// device and is read every <see cref="TrainRequest.LossReadInterval"/> steps, so the loop never waits on the GPU.
+/// device and is read every <see cref="TrainRequest.LoggingSteps"/> steps, so the loop never waits on the GPU.
 /// </summary>
 public static class Trainer
 {
-    public const int LossReadInterval = TrainingProfile.DefaultLoggingSteps;
-
     public static TrainStats Train(TrainRequest request, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -55,7 +53,7 @@ public static class Trainer
                     var learningRate = profile.LearningRateAt(step, totalSteps);
                     optimizer.LearningRate = learningRate;
                     var batch = batches[epoch][inEpoch];
-                    var reading = sinceRead + 1 == request.LossReadInterval || step + 1 == totalSteps;
+                    var reading = sinceRead + 1 == request.LoggingSteps || step + 1 == totalSteps;
                     using (var scope = NewDisposeScope())
                     {
                         var loss = Backward(model, prefix, batch);

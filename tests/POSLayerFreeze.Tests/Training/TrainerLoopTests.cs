@@ -58,7 +58,7 @@ public sealed class TrainerLoopTests
         var progress = new List<(int Step, int Total, double Loss, bool Training)>();
         TokenClassifier? seen = null;
         // Started in eval mode: the trainer itself must switch dropout on (this model has none, so only the flag shows).
-        var stats = TrainOracleCase("baseline", r => r with { LossReadInterval = 5, BucketOverheadTokens = null },
+        var stats = TrainOracleCase("baseline", r => r with { LoggingSteps = 5, BucketOverheadTokens = null },
             (step, total, loss) => progress.Add((step, total, loss, seen!.training)),
             before: m => { seen = m; m.eval(); });
 
@@ -148,7 +148,7 @@ public sealed class TrainerLoopTests
         var oracle = OracleSteps("all");
         foreach (var cached in new[] { false, true })
         {
-            var stats = TrainOracleCase("all", r => r with { LossReadInterval = 1, CachedPrefix = cached });
+            var stats = TrainOracleCase("all", r => r with { LoggingSteps = 1, CachedPrefix = cached });
             Assert.That(stats.CachedLayers, Is.EqualTo(cached ? 2 : -1), $"cached {cached}");
             Assert.That(stats.Log.Select(e => e.Loss), Is.EqualTo(oracle.Select(s => s["loss"]!.GetValue<double>())).Within(Tolerance), $"cached {cached}");
         }
@@ -203,7 +203,7 @@ public sealed class TrainerLoopTests
     [Test]
     public void ANonFiniteLossStopsTheRunAtTheReadNamingTheStep()
     {
-        var e = Assert.Throws<NonFiniteLossException>(() => TrainOracleCase("baseline", r => r with { LossReadInterval = 1 },
+        var e = Assert.Throws<NonFiniteLossException>(() => TrainOracleCase("baseline", r => r with { LoggingSteps = 1 },
             before: m =>
             {
                 using var noGrad = no_grad();
@@ -233,8 +233,8 @@ public sealed class TrainerLoopTests
             Assert.That(() => new TrainRequest(model, trainable, windows, null!, 1, 0),
                 Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("Profile"));
             foreach (var interval in new[] { 0, -1 })
-                Assert.That(() => new TrainRequest(model, trainable, windows, Profile, 1, 0) { LossReadInterval = interval },
-                    Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("LossReadInterval"), $"interval {interval}");
+                Assert.That(() => new TrainRequest(model, trainable, windows, Profile, 1, 0) { LoggingSteps = interval },
+                    Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("LoggingSteps"), $"interval {interval}");
             Assert.That(() => Trainer.CreateOptimizer(model, trainable, null!),
                 Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("profile"));
             Assert.That(() => Trainer.DecayExempt(null!, trainable, WeightDecayExclusion.BiasAndLayerNorm),
@@ -259,14 +259,12 @@ public sealed class TrainerLoopTests
     }
 
     [Test]
-    public void BucketingIsTheCpusDefaultAndOnePaddedBatchCudas()
+    public void TheRequestsDefaultsAreBucketsTheProfilesLoggingStepsAndNoCache()
     {
-        // Only the device's type is read: a CUDA device object needs no GPU.
-        Assert.That(TrainRequest.DefaultBucketOverhead(CPU), Is.EqualTo(MicroBatches.DefaultOverheadTokens));
-        Assert.That(TrainRequest.DefaultBucketOverhead(new Device(DeviceType.CUDA, 0)), Is.Null);
+        // Which devices bucket by default is DevicePolicy.LengthBuckets (DevicePolicyTests).
         using var model = OracleCases.CreateModel(Case);
         var request = new TrainRequest(model, [], [], Profile, 1, 0);
-        Assert.That((request.BucketOverheadTokens, request.LossReadInterval, request.CachedPrefix),
+        Assert.That((request.BucketOverheadTokens, request.LoggingSteps, request.CachedPrefix),
             Is.EqualTo(((int?)MicroBatches.DefaultOverheadTokens, TrainingProfile.DefaultLoggingSteps, false)));
     }
 }

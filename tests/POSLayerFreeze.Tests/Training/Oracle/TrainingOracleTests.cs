@@ -141,7 +141,7 @@ public sealed class TrainingOracleTests
 
         var stats = Trainer.Train(new TrainRequest(classifier, trainable, windows, profile, OracleCases.Seed, classifier.Config.PadTokenId)
         {
-            LossReadInterval = 1, BucketOverheadTokens = bucketed ? MicroBatches.DefaultOverheadTokens : null,
+            LoggingSteps = 1, BucketOverheadTokens = bucketed ? MicroBatches.DefaultOverheadTokens : null,
         });
 
         Assert.That(stats.Loss, Has.Count.EqualTo(oracleSteps.Count), "one loss per step");
