@@ -79,12 +79,13 @@ public static class HubModels
     private static (string Folder, HubSnapshot Snapshot) FromCache(HubModelId id, HubCache cache, HubSettings settings, string? reason)
     {
         var why = reason ?? "HF_HUB_OFFLINE is set";
+        var todo = reason is null ? "run once with network (HF_HUB_OFFLINE unset) to download it" : "check the network, or point HF_ENDPOINT at a mirror";
         var commit = cache.CommitOf(id);
         if (commit is null)
-            throw new HubException($"{id}: not in the Hugging Face cache {settings.CacheDirectory} and {why}: run once with network (HF_HUB_OFFLINE unset) to download it, or set HF_HUB_CACHE to a cache that has it");
+            throw new HubException($"{id}: not in the Hugging Face cache {settings.CacheDirectory} and {why}: {todo}, or set HF_HUB_CACHE to a cache that has it");
         var missing = HubSnapshot.RequiredFiles.Where(f => !cache.HasFile(commit, f)).ToArray();
         if (missing.Length > 0)
-            throw new HubException($"{id}: the cached snapshot {cache.SnapshotFolder(commit)} lacks {string.Join(", ", missing)} and {why}: run once with network (HF_HUB_OFFLINE unset) to complete it");
+            throw new HubException($"{id}: the cached snapshot {cache.SnapshotFolder(commit)} lacks {string.Join(", ", missing)} and {why}: {todo}");
         var folder = cache.SnapshotFolder(commit);
         return (folder, HubSnapshot.Read(id, commit, folder));
     }

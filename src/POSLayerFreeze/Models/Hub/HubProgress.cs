@@ -7,7 +7,7 @@ namespace POSLayerFreeze.Models.Hub;
 internal sealed class HubProgress(TextWriter? writer, string what, long? total)
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _last = TimeSpan.MinValue;
+    private TimeSpan _last = TimeSpan.Zero;
 
     public void Report(long done)
     {

@@ -31,8 +31,8 @@ public class HubModelTests : TinyTorchFixture
         return files;
     }
 
-    private static HubSettings Settings(string cache, string endpoint, bool offline = false, string? token = null) =>
-        new(new Uri(endpoint), cache, token, offline, Progress: null);
+    private static HubSettings Settings(string cache, string endpoint, bool offline = false, string? token = null, TextWriter? progress = null) =>
+        new(new Uri(endpoint), cache, token, offline, progress);
 
     private static ModelSource Resolve(string spec, HubSettings settings) => ModelCatalog.Resolve(spec, () => settings);
 
@@ -85,7 +85,9 @@ public class HubModelTests : TinyTorchFixture
         using (var hub = new FakeHub())
         {
             commit = hub.Publish(Repo, files);
-            online = Resolve(Repo, Settings(cache, hub.Endpoint));
+            var progress = new StringWriter();
+            online = Resolve(Repo, Settings(cache, hub.Endpoint, progress: progress));
+            Assert.That(progress.ToString(), Does.Contain($"downloading {Repo} model.safetensors: 0.1/0.1 MB (100%"));
             first = Train(online);
         }
 
