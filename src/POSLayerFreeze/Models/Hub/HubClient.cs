@@ -144,7 +144,8 @@ public sealed partial class HubClient : IDisposable
         var missing = code == "EntryNotFound" || (code is null && response.StatusCode is HttpStatusCode.NotFound);
         return new HubException(code switch
         {
-            "RepoNotFound" => $"{id.Repo}: no such model repository on {_settings.Endpoint.Host} (check the name; if it is private, {tokenHint})",
+            // Asked only once no folder of that name exists (ModelCatalog.Resolve), so a mistyped path reads right too.
+            "RepoNotFound" => $"{id.Repo}: no such model repository on {_settings.Endpoint.Host}, nor a folder of that name here (check the name; if it is private, {tokenHint})",
             "RevisionNotFound" => $"{id.Repo}: no revision '{id.Revision}' (name an existing branch, tag or commit after '@')",
             "EntryNotFound" => $"{id}: the repository has no {file}",
             "GatedRepo" => $"{id.Repo}: a gated model: accept its conditions on its Hub page, then {tokenHint}",
