@@ -50,7 +50,7 @@ public static class RunExecutor
 
         var options = new TrainOptions
         {
-            CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LossReadInterval = spec.Profile.LoggingSteps,
+            CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LoggingSteps = spec.Profile.LoggingSteps,
         };
         // Process CPU time around the whole call (batch upload included): the cost measure that holds on shared cores,
         // where wall time depends on the neighbours. Reading it is a /proc read on the host, never a device sync.

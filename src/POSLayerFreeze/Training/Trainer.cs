@@ -28,19 +28,15 @@ public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, d
 /// rounding, and is recorded with the run).</summary>
 public sealed record TrainOptions
 {
-    /// <summary>Steps between host reads of the loss (the loop's only host sync); runs take it from the profile's
-    /// <see cref="TrainingProfile.LoggingSteps"/>.</summary>
-    public int LossReadInterval { get; init; } = TrainingProfile.DefaultLoggingSteps;
+    /// <summary>Steps between host reads of the loss (the loop's only host sync; Hugging Face's
+    /// <c>logging_steps</c>); runs take it from the profile's <see cref="TrainingProfile.LoggingSteps"/>.</summary>
+    public int LoggingSteps { get; init; } = TrainingProfile.DefaultLoggingSteps;
 
     /// <summary>Opt-in cached frozen prefix (a different protocol: no dropout in the prefix), see <see cref="PrefixCache"/>.</summary>
     public bool CachedPrefix { get; init; }
 
     /// <summary>Per-bucket cost for <see cref="MicroBatches.Split"/>; null: each step runs as one padded batch.</summary>
     public int? BucketOverheadTokens { get; init; } = MicroBatches.DefaultOverheadTokens;
-
-    /// <summary>The device's default: length buckets on the CPU, where padding costs its full compute; one padded
-    /// batch on CUDA, where a step is bound by per-kernel overhead and more launches cost more than padding.</summary>
-    public static int? DefaultBucketOverhead(Device device) => device.type == DeviceType.CUDA ? null : MicroBatches.DefaultOverheadTokens;
 }
 
 /// <summary>Progress callback: step done, total steps, last loss read (NaN until the first read).</summary>
@@ -60,12 +56,10 @@ public sealed class NonFiniteLossException(int step, double loss)
 /// <summary>
 /// The one training loop: per step a dispose scope, forward and backward per length bucket (<see cref="TrainStep"/>),
 /// optional clipping, the linear schedule, an AdamW step. The loss stays on the device and is read every
-/// <see cref="TrainOptions.LossReadInterval"/> steps, so the loop never waits on the GPU.
+/// <see cref="TrainOptions.LoggingSteps"/> steps, so the loop never waits on the GPU.
 /// </summary>
 public static class Trainer
 {
-    public const int LossReadInterval = TrainingProfile.DefaultLoggingSteps;
-
     /// <param name="afterEpoch">Per-epoch work outside training (dev evaluation): excluded from the training time, and
     /// it must not touch gradients, the optimizer or the RNG (evaluation in eval mode under no_grad does none of these).</param>
     public static TrainStats Train(TokenClassifier model, IReadOnlyList<Parameter> trainable, IReadOnlyList<SentenceWindow> windows,
@@ -76,7 +70,7 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(profile);
         options ??= new TrainOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.LossReadInterval);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.LoggingSteps);
         var device = model.ClassifierParameters()[0].device;
         var lengths = windows.Select(w => w.Length).ToArray();
         var epochs = Enumerable.Range(0, profile.Epochs)
@@ -107,7 +101,7 @@ public static class Trainer
                 {
                     cancel.ThrowIfCancellationRequested();
                     var batch = stepBatches[epoch][inEpoch];
-                    var reading = sinceRead + 1 == options.LossReadInterval || step + 1 == totalSteps;
+                    var reading = sinceRead + 1 == options.LoggingSteps || step + 1 == totalSteps;
                     var learningRate = profile.LearningRateAt(step, totalSteps);
                     using (var scope = NewDisposeScope())
                     {

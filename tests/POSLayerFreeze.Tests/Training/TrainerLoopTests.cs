@@ -56,7 +56,7 @@ public sealed class TrainerLoopTests
         var progress = new List<(int Step, int Total, double Loss, bool Training)>();
         TokenClassifier? seen = null;
         // Started in eval mode: the trainer itself must switch dropout on (this model has none, so only the flag shows).
-        var stats = TrainOracleCase("baseline", new TrainOptions { LossReadInterval = 5, BucketOverheadTokens = null },
+        var stats = TrainOracleCase("baseline", new TrainOptions { LoggingSteps = 5, BucketOverheadTokens = null },
             (step, total, loss) => progress.Add((step, total, loss, seen!.training)),
             before: m => { seen = m; m.eval(); });
 
@@ -146,7 +146,7 @@ public sealed class TrainerLoopTests
         var oracle = OracleSteps("all");
         foreach (var cached in new[] { false, true })
         {
-            var stats = TrainOracleCase("all", new TrainOptions { LossReadInterval = 1, CachedPrefix = cached });
+            var stats = TrainOracleCase("all", new TrainOptions { LoggingSteps = 1, CachedPrefix = cached });
             Assert.That(stats.CachedLayers, Is.EqualTo(cached ? 2 : -1), $"cached {cached}");
             Assert.That(stats.Log.Select(e => e.Loss), Is.EqualTo(oracle.Select(s => s["loss"]!.GetValue<double>())).Within(Tolerance), $"cached {cached}");
         }
@@ -198,7 +198,7 @@ public sealed class TrainerLoopTests
     [Test]
     public void ANonFiniteLossStopsTheRunAtTheReadNamingTheStep()
     {
-        var e = Assert.Throws<NonFiniteLossException>(() => TrainOracleCase("baseline", new TrainOptions { LossReadInterval = 1 },
+        var e = Assert.Throws<NonFiniteLossException>(() => TrainOracleCase("baseline", new TrainOptions { LoggingSteps = 1 },
             before: m =>
             {
                 using var noGrad = no_grad();
@@ -225,8 +225,8 @@ public sealed class TrainerLoopTests
             Assert.That(() => Trainer.Train(model, trainable, windows, null!, 1, 0),
                 Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("profile"));
             foreach (var interval in new[] { 0, -1 })
-                Assert.That(() => Trainer.Train(model, trainable, windows, Profile, 1, 0, new TrainOptions { LossReadInterval = interval }),
-                    Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("options.LossReadInterval"), $"interval {interval}");
+                Assert.That(() => Trainer.Train(model, trainable, windows, Profile, 1, 0, new TrainOptions { LoggingSteps = interval }),
+                    Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("options.LoggingSteps"), $"interval {interval}");
             Assert.That(() => Trainer.CreateOptimizer(model, trainable, null!),
                 Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("profile"));
             Assert.That(() => Trainer.DecayExempt(null!, trainable, WeightDecayExclusion.BiasAndLayerNorm),
@@ -251,11 +251,9 @@ public sealed class TrainerLoopTests
     }
 
     [Test]
-    public void BucketingIsTheCpusDefaultAndOnePaddedBatchCudas()
+    public void BucketingIsTheOptionsDefault()
     {
-        // Only the device's type is read: a CUDA device object needs no GPU.
-        Assert.That(TrainOptions.DefaultBucketOverhead(CPU), Is.EqualTo(MicroBatches.DefaultOverheadTokens));
-        Assert.That(TrainOptions.DefaultBucketOverhead(new Device(DeviceType.CUDA, 0)), Is.Null);
+        // Which devices bucket by default is DevicePolicy.LengthBuckets (DevicePolicyTests).
         Assert.That(new TrainOptions().BucketOverheadTokens, Is.EqualTo(MicroBatches.DefaultOverheadTokens));
     }
 }

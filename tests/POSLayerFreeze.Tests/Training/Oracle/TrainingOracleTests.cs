@@ -140,7 +140,7 @@ public sealed class TrainingOracleTests
         }
 
         var stats = Trainer.Train(classifier, trainable, windows, profile, OracleCases.Seed, classifier.Config.PadTokenId,
-            new TrainOptions { LossReadInterval = 1, BucketOverheadTokens = bucketed ? MicroBatches.DefaultOverheadTokens : null });
+            new TrainOptions { LoggingSteps = 1, BucketOverheadTokens = bucketed ? MicroBatches.DefaultOverheadTokens : null });
 
         Assert.That(stats.Loss, Has.Count.EqualTo(oracleSteps.Count), "one loss per step");
         Assert.That(stats.Log, Has.Count.EqualTo(oracleSteps.Count), "one log entry per step");
