@@ -23,7 +23,7 @@ internal static class RunCommands
         var configs = new Option<string?>("--configs") { Description = "Comma-separated freeze plans instead of a suite, e.g. baseline,slpf-1,clpf-0+1+2,all" };
         var profileOptions = new ProfileOptions();
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the profile's: 42 for smoke, 42,43,44 for full)" };
-        var model = new Option<string>("--model") { Description = "minilm (embedded default) or a Hugging Face model directory", DefaultValueFactory = _ => "minilm" };
+        var model = new Option<string>("--model") { Description = "minilm (embedded default), a Hugging Face model directory, or a Hub id (distilbert-base-uncased, ORG/NAME, ORG/NAME@REVISION) fetched into the Hugging Face cache", DefaultValueFactory = _ => "minilm" };
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var outDir = new Option<string?>("--out") { Description = "Results folder (default: runs/<profile>)" };
         var shard = new Option<string?>("--shard") { Description = "i/n: run only shard i of n (deterministic split of configs × seeds); slurm: this Slurm array task's shard" };

@@ -84,6 +84,8 @@ public static class Sweep
     public static string ModelIdentity(ModelSource model)
     {
         var identity = $"{model.Name}@sha256:{FileFingerprint.Sha256(model.WeightsPath)[..16]}+vocab:{FileFingerprint.Sha256(model.VocabPath)[..16]}+config:{FileFingerprint.Sha256(model.ConfigPath)[..16]}";
+        // A Hub model adds its repository, commit and every file's full sha256 (folders and minilm keep their identity).
+        if (model.Hub is { } hub) identity += "+" + hub.Identity;
         if (model.Tokenizer.IsDefault) return identity;
         var settings = System.Text.Encoding.UTF8.GetBytes(Invariant.ToJson(model.Tokenizer.ToJson()));
         return $"{identity}+tokenizer:{Convert.ToHexStringLower(SHA256.HashData(settings))[..16]}";
