@@ -32,7 +32,7 @@ internal static class ProbeCommand
                 protocol = protocol with { TrainSentences = n };
             }
             var source = RunCommands.Usage("--model", () => ModelCatalog.Resolve(parse.GetValue(model)!), typeof(DirectoryNotFoundException));
-            var chosen = RunCommands.Usage("--layers", () => ParseLayers(parse.GetValue(layers)!, source.Config.NumLayers));
+            var chosen = RunCommands.Usage("--layers", () => LayerProbes.ParseHiddenStates(parse.GetValue(layers)!, source.Config.NumLayers));
             var treebankDir = parse.GetValue(treebank);
             var data = parse.GetValue(dataDir);
             using (var http = DatasetFetcher.CreateHttpClient())
@@ -47,16 +47,5 @@ internal static class ProbeCommand
             return 0;
         });
         return command;
-    }
-
-    /// <summary><c>all</c> or a comma list of hidden-state indices in 0 … L.</summary>
-    internal static int[] ParseLayers(string text, int numLayers)
-    {
-        if (string.Equals(text.Trim(), "all", StringComparison.OrdinalIgnoreCase)) return [.. Enumerable.Range(0, numLayers + 1)];
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new FormatException("expected all or a comma list of hidden states");
-        return [.. parts.Select(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i <= numLayers
-            ? i
-            : throw new FormatException($"'{p}' is not a hidden state of this model: expected 0..{numLayers} (0 = embeddings)")).Distinct().Order()];
     }
 }

@@ -137,6 +137,17 @@ public static class LayerProbes
         return self.PeakWorkingSet64;
     }
 
+    /// <summary><c>all</c> or a comma list of hidden-state indices in 0 … L.</summary>
+    public static int[] ParseHiddenStates(string text, int numLayers)
+    {
+        if (string.Equals(text.Trim(), "all", StringComparison.OrdinalIgnoreCase)) return [.. Enumerable.Range(0, numLayers + 1)];
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new FormatException("expected all or a comma list of hidden states");
+        return [.. parts.Select(p => int.TryParse(p, System.Globalization.NumberStyles.None, Invariant.Culture, out var i) && i <= numLayers
+            ? i
+            : throw new FormatException($"'{p}' is not a hidden state of this model: expected 0..{numLayers} (0 = embeddings)")).Distinct().Order()];
+    }
+
     /// <summary>Writes probe.json and probe.md into <paramref name="outDir"/>, each atomically.</summary>
     public static void Write(ProbeReport report, string outDir)
     {

@@ -28,8 +28,9 @@ public sealed record ProbeProfile
     public int MaxIterations { get; init; } = 500;
 
     /// <summary>Stop when the largest gradient component of the mean objective (Σ cross-entropy / n + ‖W‖²/(2Cn))
-    /// is at most this.</summary>
-    public double GradientTolerance { get; init; } = 1e-5;
+    /// is at most this: scikit-learn's default <c>tol</c>, 1e-4 (measured: at 1e-5 the MiniLM embeddings probe on
+    /// 22k words had not converged after 500 iterations).</summary>
+    public double GradientTolerance { get; init; } = 1e-4;
 
     /// <summary>L-BFGS history pairs (scipy's default, which scikit-learn uses, is 10).</summary>
     public int History { get; init; } = 10;
