@@ -11,6 +11,7 @@ internal static class EnvironmentChecks
     [
         Dataset,
         _ => DefaultModel(),
+        _ => HubCacheModels(),
     ];
 
     private static DoctorCheck Dataset(string? dataDir)
@@ -32,6 +33,16 @@ internal static class EnvironmentChecks
         {
             return new DoctorCheck("dataset", e.Message, Ok: false, Required: true);
         }
+    }
+
+    /// <summary>The models in Hugging Face's cache (shared with Python), which <c>--model ID</c> uses without downloading.</summary>
+    private static DoctorCheck HubCacheModels()
+    {
+        var settings = Models.Hub.HubSettings.FromEnvironment();
+        var models = Models.Hub.HubCache.List(settings.CacheDirectory);
+        var mode = settings.Offline ? "HF_HUB_OFFLINE: cache only" : $"downloads from {settings.Endpoint.Host}";
+        var listed = models.Count == 0 ? "no model yet" : string.Join("; ", models.Select(Models.Hub.HubCache.Describe));
+        return new DoctorCheck("hub models", $"{settings.CacheDirectory} ({mode}): {listed}", Ok: true, Required: false);
     }
 
     private static DoctorCheck DefaultModel()

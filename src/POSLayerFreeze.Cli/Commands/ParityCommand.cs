@@ -13,7 +13,7 @@ internal static class ParityCommand
     public static Command Create(Option<string?> dataDir)
     {
         var checkpoint = new Argument<string?>("checkpoint") { Description = "Hugging Face token-classification folder with expected.json (e.g. the tiny test fixtures)", Arity = ArgumentArity.ZeroOrOne };
-        var model = new Option<string?>("--model") { Description = "Instead: compare this pretrained model (minilm or a folder) on --device against the CPU, on EWT dev sentences" };
+        var model = new Option<string?>("--model") { Description = "Instead: compare this pretrained model (minilm, a folder or a Hub id) on --device against the CPU, on EWT dev sentences" };
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var sentences = new Option<int>("--sentences") { Description = "Dev sentences for --model", DefaultValueFactory = _ => 64 };
         var tolerance = new Option<double>("--tolerance") { Description = "Largest accepted |difference|", DefaultValueFactory = _ => 1e-4 };

@@ -7,6 +7,7 @@ using POSLayerFreeze.Data;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 using Spectre.Console;
@@ -22,7 +23,7 @@ internal static class RunCommands
         var configs = new Option<string?>("--configs") { Description = "Comma-separated freeze plans instead of a suite, e.g. baseline,slpf-1,clpf-0+1+2,all" };
         var profileOptions = new ProfileOptions();
         var seeds = new Option<string?>("--seeds") { Description = "Comma-separated seeds (default: the profile's: 42 for smoke, 42,43,44 for full)" };
-        var model = new Option<string>("--model") { Description = "minilm (embedded default) or a Hugging Face model directory", DefaultValueFactory = _ => "minilm" };
+        var model = new Option<string>("--model") { Description = "minilm (embedded default), a Hugging Face model directory, or a Hub id (distilbert-base-uncased, ORG/NAME, ORG/NAME@REVISION) fetched into the Hugging Face cache", DefaultValueFactory = _ => "minilm" };
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var outDir = new Option<string?>("--out") { Description = "Results folder (default: runs/<profile>)" };
         var shard = new Option<string?>("--shard") { Description = "i/n: run only shard i of n (deterministic split of configs × seeds); slurm: this Slurm array task's shard" };
@@ -40,7 +41,7 @@ internal static class RunCommands
         {
             var deviceName = parse.GetValue(device)!;
             Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
-            var prof = profileOptions.Resolve(parse, deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke");
+            var prof = profileOptions.Resolve(parse, DevicePolicy.DefaultProfile(deviceName));
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : prof.DefaultSeeds.ToArray();
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);
@@ -70,7 +71,7 @@ internal static class RunCommands
             using (var http = DatasetFetcher.CreateHttpClient())
                 await EwtAutoFetch.EnsureAsync(request.TreebankDir, request.DataDir, http, Console.Error, cancellationToken: cancel).ConfigureAwait(false);
             var specs = Sweep.Plan(request, source);
-            foreach (var bad in Summary.Inspect(request.OutDir).Rejected) Warn(bad);
+            foreach (var bad in ResultsFolder.Inspect(request.OutDir).Rejected) Warn(bad);
             if (shardPart is var (index, count)) specs = RunSpec.Shard(specs, index, count);
             AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, treebank {(specs.Count > 0 ? specs[0].Dataset.Treebank : "-")}, device {deviceName} → {request.OutDir}");
             var clock = Stopwatch.StartNew();
@@ -103,7 +104,7 @@ internal static class RunCommands
         command.SetAction(parse =>
         {
             var outDir = Path.GetFullPath(parse.GetValue(dir)!);
-            var contents = Summary.Inspect(outDir);
+            var contents = ResultsFolder.Inspect(outDir);
             foreach (var bad in contents.Rejected) Warn(bad);
             // A folder holding only a summary.json (a committed result) still gets its figures redrawn.
             if (contents.Runs.Count == 0 && contents.Rejected.Count == 0 && File.Exists(Path.Combine(outDir, Summary.JsonFile)))
@@ -129,7 +130,7 @@ internal static class RunCommands
             var target = Path.GetFullPath(parse.GetValue(outDir)!);
             var runs = Merge.Into(parse.GetValue(dirs)!, target, Warn);
             AnsiConsole.MarkupLineInterpolated($"merged {runs.Count} run(s) into {target}");
-            PrintSummary(Summary.Summarize(runs), target);
+            PrintSummary(Aggregation.Summarize(runs), target);
             return 0;
         });
         return command;

@@ -1,3 +1,5 @@
+using POSLayerFreeze.Reporting;
+
 namespace POSLayerFreeze.Experiments;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class Merge
         foreach (var source in sources)
         {
             if (!Directory.Exists(source)) throw new DirectoryNotFoundException($"{source}: no such results folder");
-            var contents = Summary.Inspect(source);
+            var contents = ResultsFolder.Inspect(source);
             foreach (var bad in contents.Rejected) rejected(bad);
             var runs = contents.Runs;
             if (runs.Count == 0) throw new InvalidDataException($"{source}: no finished runs");
@@ -41,7 +43,7 @@ public static class Merge
         using var folderLock = ResultsLock.Acquire(outFull);
         // Checked before anything is copied: the sources and what the target already holds must be one experiment.
         var ordered = chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed).ToList();
-        RunInputs.EnsureOneExperiment([.. ordered, .. Summary.Inspect(outFull).Runs.Where(r => !chosen.ContainsKey((r.Config, r.Seed)))]);
+        RunInputs.EnsureOneExperiment([.. ordered, .. ResultsFolder.Inspect(outFull).Runs.Where(r => !chosen.ContainsKey((r.Config, r.Seed)))]);
         foreach (var run in chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed))
         {
             var target = Path.Combine(outFull, run.Config, "seed-" + run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -58,6 +60,6 @@ public static class Merge
                 });
         }
         Summary.Write(outFull);
-        return Summary.Collect(outFull);
+        return ResultsFolder.Collect(outFull);
     }
 }

@@ -8,11 +8,15 @@ namespace POSLayerFreeze.Models;
 
 /// <summary>
 /// A resolved pretrained encoder: a Hugging Face directory (config.json + model.safetensors + vocab.txt) and
-/// its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is <c>minilm</c> or the directory's name.
+/// its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is <c>minilm</c>, the directory's name or, for a
+/// Hub model, <c>REPO@COMMIT</c>.
 /// </summary>
 public sealed record ModelSource(string Name, string Directory, EncoderConfig Config, string ConfigPath, string WeightsPath,
     string VocabPath, Tokenization.BertTokenizerSettings Tokenizer)
 {
+    /// <summary>The repository, commit and file hashes of a model resolved from a Hub id; null for minilm and folders.</summary>
+    public Hub.HubSnapshot? Hub { get; init; }
+
     public bool Lowercase => Tokenizer.DoLowerCase;
 
     /// <summary>Hugging Face model_type: <c>distilbert</c> or <c>bert</c> (see <see cref="EncoderFamilies"/>).</summary>
@@ -20,16 +24,21 @@ public sealed record ModelSource(string Name, string Directory, EncoderConfig Co
 }
 
 /// <summary>
-/// Model selection for everything downstream: <c>--model minilm</c> (the default, embedded) or
-/// <c>--model PATH</c> (a Hugging Face directory such as a local <c>distilbert-base-uncased</c>).
+/// Model selection for everything downstream: <c>--model minilm</c> (the default, embedded), <c>--model PATH</c> (a
+/// Hugging Face directory such as a local <c>distilbert-base-uncased</c>) or <c>--model ID[@REVISION]</c> (a Hub
+/// model, fetched into Hugging Face's cache: <see cref="Hub.HubModels"/>). An existing directory wins over a Hub id.
 /// </summary>
 public static class ModelCatalog
 {
     public const string DefaultModel = EmbeddedMiniLM.Name;
 
     /// <summary>Resolves a model spec; the embedded model is converted into the cache on first use.</summary>
-    public static ModelSource Resolve(string spec)
+    public static ModelSource Resolve(string spec) => Resolve(spec, Hub.HubSettings.FromEnvironment);
+
+    /// <summary>As <see cref="Resolve(string)"/>, with the Hub's settings given (read only when a Hub id is named).</summary>
+    public static ModelSource Resolve(string spec, Func<Hub.HubSettings> hubSettings)
     {
+        ArgumentNullException.ThrowIfNull(hubSettings);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
         if (string.Equals(spec, EmbeddedMiniLM.Name, StringComparison.OrdinalIgnoreCase))
         {
@@ -39,8 +48,13 @@ public static class ModelCatalog
         var directory = Path.GetFullPath(spec);
         if (!System.IO.Directory.Exists(directory))
         {
+            if (Hub.HubModelId.TryParse(spec, out var id))
+            {
+                var (folder, snapshot) = Hub.HubModels.Resolve(id, hubSettings());
+                return FromDirectory(folder, snapshot.Name) with { Hub = snapshot };
+            }
             throw new DirectoryNotFoundException(
-                $"--model '{spec}': not '{EmbeddedMiniLM.Name}' and not a directory (expected a Hugging Face folder with config.json, model.safetensors, vocab.txt)");
+                $"--model '{spec}': not '{EmbeddedMiniLM.Name}', not a directory and not a Hub id such as distilbert-base-uncased or ORG/NAME@REVISION (expected a Hugging Face folder with config.json, model.safetensors, vocab.txt)");
         }
         var name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
         return FromDirectory(directory, name);
