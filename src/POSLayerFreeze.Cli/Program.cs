@@ -26,6 +26,7 @@ root.Subcommands.Add(RunCommands.CreateMerge());
 root.Subcommands.Add(MigrateCommand.Create());
 root.Subcommands.Add(SlurmCommands.Create());
 root.Subcommands.Add(TagCommand.Create());
+root.Subcommands.Add(ProbeCommand.Create(dataDir));
 root.Subcommands.Add(GoldenCommands.CreateApprove());
 root.Subcommands.Add(GoldenCommands.CreateGolden());
 root.Subcommands.Add(DataCommands.Create());
