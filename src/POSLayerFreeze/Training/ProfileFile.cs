@@ -108,6 +108,7 @@ public static class ProfileFile
             LoggingSteps = json.ContainsKey("logging_steps") ? reader.Int("logging_steps", min: 1) : defaults.LoggingSteps,
             DefaultSeeds = json.ContainsKey("default_seeds") ? reader.Seeds("default_seeds") : defaults.DefaultSeeds,
         };
+        if (FloatRange.Check(profile) is var (field, problem)) reader.Fail(field, problem);
         if (IsBuiltIn(profile.Name))
         {
             var builtIn = TrainingProfile.Named(profile.Name);
@@ -193,6 +194,8 @@ public static class ProfileFile
             if (logging != result.LoggingSteps) Note("log", Invariant.Format(logging));
             result = result with { LoggingSteps = logging };
         }
+        if (FloatRange.Check(result) is var (field, problem))
+            throw new UsageException(problem, field switch { "learning_rate" => "--lr", "weight_decay" => "--weight-decay", _ => "--profile" });
         return changed.Count == 0 ? profile : result with { Name = $"{profile.Name}+{string.Join('+', changed)}" };
     }
 
