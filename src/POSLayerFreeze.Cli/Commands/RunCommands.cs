@@ -54,7 +54,8 @@ internal static class RunCommands
                 Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank),
                 SaveModel: parse.GetValue(saveModel));
             // One writer per results folder, taken before anything slow; also proves --out is a writable folder.
-            using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero);
+            using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
+                waiting: line => Console.Error.WriteLine($"poslf: {line}"), cancel: cancel);
             // The suite's size depends on the model's layer count: resolve it once, then plan.
             var source = Usage("--model", () => ModelCatalog.Resolve(request.Model), typeof(DirectoryNotFoundException));
             var names = configText is not null

@@ -55,7 +55,7 @@ public static class Sweep
     public static IReadOnlyList<System.Text.Json.Nodes.JsonObject> Run(SweepRequest request, IReadOnlyList<RunSpec> specs, ModelSource model,
         ISweepObserver observer, CancellationToken cancel)
     {
-        using var folderLock = ResultsLock.Acquire(request.OutDir);
+        using var folderLock = ResultsLock.Acquire(request.OutDir, cancel: cancel);
         // What a process killed mid-write left behind; a resumed sweep must end with the files an uninterrupted one writes.
         AtomicFile.RemoveStaleTemps(request.OutDir);
         // A folder holds one experiment: runs on other data, another model or protocol are refused, not mixed in.
