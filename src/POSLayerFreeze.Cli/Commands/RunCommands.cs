@@ -77,6 +77,14 @@ internal static class RunCommands
             var clock = Stopwatch.StartNew();
             if (parallelCount > 1)
             {
+                // A child per run at most: more children only load the model and data to find nothing to do.
+                var todo = Sweep.Unfinished(request, specs).Length;
+                var capped = Math.Max(1, Math.Min(parallelCount, todo));
+                if (capped < parallelCount) Console.WriteLine($"--parallel {parallelCount.ToString(CultureInfo.InvariantCulture)} capped at {capped.ToString(CultureInfo.InvariantCulture)}: {todo.ToString(CultureInfo.InvariantCulture)} run(s) to do");
+                parallelCount = capped;
+            }
+            if (parallelCount > 1)
+            {
                 RunChildren(parse, parallelCount, request.OutDir, cancel);
             }
             else

@@ -60,8 +60,8 @@ public static class Sweep
         AtomicFile.RemoveStaleTemps(request.OutDir);
         // A folder holds one experiment: runs on other data, another model or protocol are refused, not mixed in.
         if (specs.Count > 0) RunInputs.EnsureCompatible(Summary.Inspect(request.OutDir).Runs, specs[0], request.OutDir);
-        var finished = specs.Where(s => RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
-        var todo = specs.Except(finished).ToArray();
+        var todo = Unfinished(request, specs);
+        var finished = specs.Except(todo).ToArray();
         observer.Planned(todo, finished);
         var results = new List<System.Text.Json.Nodes.JsonObject>();
         if (todo.Length == 0) return results;
@@ -78,6 +78,10 @@ public static class Sweep
         }
         return results;
     }
+
+    /// <summary>The runs of <paramref name="specs"/> that <paramref name="request"/>'s results folder does not hold finished (what a resumed sweep still does).</summary>
+    public static RunSpec[] Unfinished(SweepRequest request, IReadOnlyList<RunSpec> specs) =>
+        specs.Where(s => !RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
 
     /// <summary>Which model a run used: its name and the content hashes of its weights, vocabulary and config
     /// (hashed once per process per file); tokenizer settings other than Hugging Face's defaults
