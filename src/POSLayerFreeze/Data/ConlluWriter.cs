@@ -64,21 +64,20 @@ public static class ConlluWriter
 
     /// <summary>
     /// A sentence of plain text as CoNLL-U: <c># sent_id</c> and <c># text</c> comments, then one row per word with
-    /// FORM, the predicted UPOS and <c>SpaceAfter=No</c> in MISC where no whitespace followed; other columns <c>_</c>.
+    /// FORM, the predicted UPOS and the given MISC (<c>SpaceAfter=No</c>, <c>SpacesAfter=…</c> or <c>_</c>); other columns <c>_</c>.
     /// </summary>
-    public static void WriteTextSentence(TextWriter writer, string sentId, string text, IReadOnlyList<(string Word, bool SpaceAfter)> words,
+    public static void WriteTextSentence(TextWriter writer, string sentId, string text, IReadOnlyList<(string Form, string Misc)> words,
         int[] predicted)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(predicted);
         if (predicted.Length != words.Count) throw new ArgumentException($"{words.Count} words but {predicted.Length} predictions", nameof(predicted));
-        writer.Write($"# sent_id = {sentId}\n# text = {text.Trim()}\n");
+        writer.Write($"# sent_id = {sentId}\n# text = {text}\n");
         for (int i = 0; i < words.Count; i++)
         {
-            var misc = words[i].SpaceAfter ? "_" : "SpaceAfter=No";
             writer.Write(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{i + 1}\t{words[i].Word}\t_\t{Upos.Tags[predicted[i]]}\t_\t_\t_\t_\t_\t{misc}\n"));
+                $"{i + 1}\t{words[i].Form}\t_\t{Upos.Tags[predicted[i]]}\t_\t_\t_\t_\t_\t{words[i].Misc}\n"));
         }
         writer.Write('\n');
     }

@@ -54,12 +54,18 @@ public static class Tagging
             return new TagResult(resolved, sentences.Length, words, seconds, (double)correct / words, correct);
         }
         var lines = ReadText(path, name);
-        var split = lines.Select(l => (l.Line, l.Text, Words: BertPreTokenizer.SplitWords(l.Text))).Where(l => l.Words.Count > 0).ToArray();
+        // A line of nothing the tokenizer keeps (whitespace, format characters) is no sentence, as a blank line is not.
+        var split = lines.Select(l => (l.Line, Words: TextWords.Split(l.Text)))
+            .Where(l => l.Words.Any(w => TextWords.IsKept(w.Form))).ToArray();
         if (split.Length == 0) throw new InvalidDataException($"{name}: no words (expected one sentence per line)");
-        var tags = Predict(tagger, split.Select(l => l.Words.Select(w => w.Word).ToArray()).ToArray(), batchSize, progress);
+        var tags = Predict(tagger, split.Select(l => l.Words.Select(w => w.Form).ToArray()).ToArray(), batchSize, progress);
         var elapsed = clock.Elapsed.TotalSeconds;
         for (var s = 0; s < split.Length; s++)
-            ConlluWriter.WriteTextSentence(output, split[s].Line.ToString(Runtime.Invariant.Culture), split[s].Text, split[s].Words, tags[s]);
+        {
+            var words = split[s].Words;
+            ConlluWriter.WriteTextSentence(output, split[s].Line.ToString(Runtime.Invariant.Culture), TextWords.Text(words),
+                words.Select((w, i) => (w.Form, TextWords.Misc(words, i))).ToArray(), tags[s]);
+        }
         return new TagResult(resolved, split.Length, split.Sum(l => l.Words.Count), elapsed, null);
     }
 
@@ -93,6 +99,13 @@ public static class Tagging
             {
                 throw new InvalidDataException($"{name}:{line}: not valid UTF-8 (byte {e.Index + 1} of the line)", e);
             }
+            // A control character cannot stand in a CoNLL-U FORM (the reader refuses it there too), and dropping it
+            // would change the word: refused, naming where. A tab separates words like a space.
+            var control = text.AsSpan().IndexOfAnyInRange('\u0000', '\u0008');
+            foreach (var (from, to) in new[] { ('\u000A', '\u001F'), ('\u007F', '\u009F') })
+                if (text.AsSpan().IndexOfAnyInRange(from, to) is var at and >= 0 && (control < 0 || at < control)) control = at;
+            if (control >= 0)
+                throw new InvalidDataException($"{name}:{line}: control character U+{(int)text[control]:X4} at character {control + 1} (a CoNLL-U word cannot hold it)");
             if (text.Trim().Length > 0) result.Add((line, text));
             start = end + 1;
         }
