@@ -50,8 +50,8 @@ internal static class RunCommands
             // Checked before the model is resolved (minilm converts on first use): a wrong --shard fails at once.
             var shardPart = parse.GetValue(shard) is { } shardText ? Usage("--shard", () => SlurmArrayTask.ResolveShardOption(shardText, Environment.GetEnvironmentVariable)) : ((int Index, int Count)?)null;
             if (shardPart is not null && parallelCount > 1) throw new UsageException("a shard cannot itself run in parallel", "--shard, --parallel");
-            var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
-                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank),
+            var request = new SweepRequest([], seedList, prof, NotEmpty(parse.GetValue(model), "--model", "a model (minilm or a Hugging Face model folder)"), deviceName, parse.GetValue(tf32),
+                Path.GetFullPath(parse.GetValue(outDir) is { } outText ? NotEmpty(outText, "--out", "a results folder") : Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank),
                 SaveModel: parse.GetValue(saveModel));
             // One writer per results folder, taken before anything slow; also proves --out is a writable folder.
             using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
@@ -135,7 +135,7 @@ internal static class RunCommands
         command.Options.Add(outDir);
         command.SetAction(parse =>
         {
-            var target = Path.GetFullPath(parse.GetValue(outDir)!);
+            var target = Path.GetFullPath(NotEmpty(parse.GetValue(outDir), "--out", "a results folder"));
             var runs = Merge.Into(parse.GetValue(dirs)!, target, Warn);
             AnsiConsole.MarkupLineInterpolated($"merged {runs.Count} run(s) into {target}");
             PrintSummary(Summary.Summarize(runs), target);
@@ -173,6 +173,10 @@ internal static class RunCommands
             throw new UsageException(CliErrors.Describe(e), option);
         }
     }
+
+    /// <summary>The option's value, refusing an empty one (<c>--out ''</c>) in the error style rather than with .NET's own message.</summary>
+    internal static string NotEmpty(string? value, string option, string what) =>
+        string.IsNullOrWhiteSpace(value) ? throw new UsageException($"an empty value: give {what}", option) : value;
 
     /// <summary>A run folder that is not a finished run: said once, in the error style, and the run is redone or left out.</summary>
     private static void Warn(RejectedRun bad) =>

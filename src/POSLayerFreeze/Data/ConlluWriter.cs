@@ -34,8 +34,9 @@ public static class ConlluWriter
         }, gzip: path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>One sentence as read, with only the UPOS column of each word replaced; ends with its blank line.</summary>
-    public static void WriteSentence(TextWriter writer, ConlluSentence sentence, int[] predicted)
+    /// <summary>One sentence as read, with only the UPOS column of each word replaced; ends with its blank line.
+    /// <paramref name="newline"/>: the line ending to write (<c>\r\n</c> to keep a CRLF file's).</summary>
+    public static void WriteSentence(TextWriter writer, ConlluSentence sentence, int[] predicted, string newline = "\n")
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(sentence);
@@ -57,9 +58,9 @@ public static class ConlluWriter
             {
                 writer.Write(line);
             }
-            writer.Write('\n');
+            writer.Write(newline);
         }
-        writer.Write('\n');
+        writer.Write(newline);
     }
 
     /// <summary>

@@ -47,7 +47,10 @@ public static class Tagging
             var sentences = ConlluReader.Read(path, untagged: true, name).ToArray();
             var predicted = Predict(tagger, sentences.Select(s => s.Forms()).ToArray(), batchSize, progress);
             var seconds = clock.Elapsed.TotalSeconds;
-            for (var s = 0; s < sentences.Length; s++) ConlluWriter.WriteSentence(output, sentences[s], predicted[s]);
+            // All but UPOS untouched: a byte-order mark and CRLF line endings too.
+            var (bom, newline) = Layout(path);
+            if (bom) output.Write('\uFEFF');
+            for (var s = 0; s < sentences.Length; s++) ConlluWriter.WriteSentence(output, sentences[s], predicted[s], newline);
             var words = sentences.Sum(s => s.Words.Count);
             if (!sentences.All(s => s.Words.All(w => w.UposId >= 0))) return new TagResult(resolved, sentences.Length, words, seconds, null);
             var correct = sentences.Select((s, i) => s.Words.Where((w, j) => w.UposId == predicted[i][j]).Count()).Sum();
@@ -110,6 +113,20 @@ public static class Tagging
             start = end + 1;
         }
         return result;
+    }
+
+    /// <summary>Whether the (decompressed) input starts with a UTF-8 byte-order mark, and its first line's ending.</summary>
+    private static (bool Bom, string NewLine) Layout(string path)
+    {
+        using var file = File.OpenRead(path);
+        var magic = new byte[2];
+        var gzip = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        file.Position = 0;
+        using var content = gzip ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress) : (Stream)file;
+        var head = new byte[1 << 16];
+        var read = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var lf = Array.IndexOf(head, (byte)'\n', 0, read);
+        return (head.AsSpan(0, read).StartsWith("\uFEFF"u8), lf > 0 && head[lf - 1] == '\r' ? "\r\n" : "\n");
     }
 
     private static TagInputFormat Detect(string path, string name)

@@ -231,8 +231,9 @@ public static class ProfileFile
         public string Name(string key)
         {
             var name = Text(key);
-            if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || c is '/' or '\\') || name is "." or "..")
-                Fail(key, $"field '{key}' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"{name}\"");
+            // A control character (a NUL above all) cannot be part of a folder name, nor printed in a message.
+            if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\') || name is "." or "..")
+                Fail(key, $"field '{key}' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found {Shown(key)}");
             return name;
         }
 
