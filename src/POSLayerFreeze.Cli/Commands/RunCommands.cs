@@ -58,6 +58,10 @@ internal static class RunCommands
                 waiting: line => Console.Error.WriteLine($"poslf: {line}"), cancel: cancel);
             // The suite's size depends on the model's layer count: resolve it once, then plan.
             var source = Usage("--model", () => ModelCatalog.Resolve(request.Model), typeof(DirectoryNotFoundException));
+            // A profile's max_length is an upper bound (smoke's 128 on a 64-position model runs 64), but a window asked
+            // for on the command line beyond what the model can hold would be recorded while another one ran.
+            if (parse.GetValue(profileOptions.MaxLength) is { } asked && asked > source.Config.MaxPositions)
+                throw new UsageException($"a window of {asked.ToString(CultureInfo.InvariantCulture)} tokens is beyond what {source.Name} holds (max_position_embeddings {source.Config.MaxPositions.ToString(CultureInfo.InvariantCulture)})", "--max-length");
             var names = configText is not null
                 ? configText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : Usage("--suite", () => Suites.Expand(suiteText ?? "study", source.Config.NumLayers)).Select(p => p.Name).ToArray();
@@ -96,8 +100,12 @@ internal static class RunCommands
             AnsiConsole.MarkupLineInterpolated($"sweep finished in {clock.Elapsed.TotalSeconds:F1} s");
             if (!parse.GetValue(noSummary))
             {
-                var configsSummary = Summary.Write(request.OutDir);
-                PrintSummary(configsSummary, request.OutDir);
+                // Summary.Write draws the figures for seconds without looking at the token; a signal must not wait
+                // for it. Stopping mid-write loses nothing: files go through AtomicFile, and poslf report (or the
+                // next run) rebuilds the summary from the runs.
+                var writing = Task.Run(() => Summary.Write(request.OutDir), CancellationToken.None);
+                Task.WaitAny([writing], cancel);
+                PrintSummary(await writing.ConfigureAwait(false), request.OutDir);
             }
             return 0;
         });

@@ -78,11 +78,17 @@ public static class Merge
 
     private static string DifferingField(System.Text.Json.Nodes.JsonObject held, System.Text.Json.Nodes.JsonObject incoming)
     {
-        if (RunInputs.FirstDifference(held, incoming) is var (field, a, b)) return $"{field}: {Short(a)} there, {Short(b)} in the shard";
-        var key = held.Select(kv => kv.Key).Union(incoming.Select(kv => kv.Key)).Order(StringComparer.Ordinal)
-            .FirstOrDefault(k => held[k]?.ToJsonString() != incoming[k]?.ToJsonString());
-        return key is null ? "inputs_hash differs" : $"inputs.{key}: {Short(held[key]?.ToJsonString() ?? "(none)")} there, {Short(incoming[key]?.ToJsonString() ?? "(none)")} in the shard";
+        var (field, a, b) = RunInputs.FirstDifference(held, incoming) ?? OtherDifference(held, incoming);
+        if (field.Length == 0) return "inputs_hash differs";
+        var (there, shard) = RunInputs.Around(a, b);
+        return $"{field}: {there} there, {shard} in the shard";
     }
 
-    private static string Short(string value) => value.Length > 40 ? value[..40] + "…" : value;
+    // Fields outside the shared ones (the config's variant …) that still make the inputs hash differ.
+    private static (string Field, string A, string B) OtherDifference(System.Text.Json.Nodes.JsonObject held, System.Text.Json.Nodes.JsonObject incoming)
+    {
+        var key = held.Select(kv => kv.Key).Union(incoming.Select(kv => kv.Key)).Order(StringComparer.Ordinal)
+            .FirstOrDefault(k => held[k]?.ToJsonString() != incoming[k]?.ToJsonString());
+        return key is null ? ("", "", "") : ($"inputs.{key}", held[key]?.ToJsonString() ?? "(none)", incoming[key]?.ToJsonString() ?? "(none)");
+    }
 }
