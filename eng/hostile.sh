@@ -17,13 +17,17 @@ ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
 root = ET.parse(sys.argv[1]).getroot()
 classes = {d.get("id"): d.find("t:TestMethod", ns).get("className") for d in root.iterfind(".//t:UnitTest", ns)}
 counts = collections.defaultdict(lambda: collections.Counter())
+others = []
 for r in root.iterfind(".//t:UnitTestResult", ns):
-    point = re.search(r"Point(\d+)", classes.get(r.get("testId"), "")) 
+    point = re.search(r"Point(\d+)", classes.get(r.get("testId"), ""))
     counts[int(point.group(1)) if point else 0][r.get("outcome")] += 1
+    if r.get("outcome") != "Passed":
+        others.append(f"    {r.get('outcome')}: {r.get('testName')}")
 total = collections.Counter()
 for point in sorted(counts):
     c = counts[point]; total.update(c)
     print(f"  point {point:>2}: {sum(c.values()):>3} case(s), {c['Passed']:>3} passed" + (f", {sum(c.values()) - c['Passed']} NOT passed" if sum(c.values()) != c['Passed'] else ""))
 print(f"hostile-input suite: {sum(total.values())} cases over {len(counts)} points of issue 29, {total['Passed']} passed")
+print("\n".join(others)) if others else None
 PY
 exit "$status"
