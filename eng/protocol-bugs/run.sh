@@ -80,7 +80,7 @@ for bug in "${bugs[@]}"; do
   fi
   sed -i -f "$patch" "$target"
   # A developer who changes a protocol source re-records its hashes (eng/record-protocol-sources.sh) before
-  # committing; do the same, so ProtocolSourcesTests, which fails on ANY edit of those files, cannot count as
+  # committing; do the same, so ProtocolSourcesTests, which fails on any code edit of those files, cannot count as
   # catching the bug: only tests of behaviour can.
   if [ -f eng/record-protocol-sources.sh ]; then bash eng/record-protocol-sources.sh >/dev/null; fi
   if cmp -s "$target" "$work/clean/$target"; then

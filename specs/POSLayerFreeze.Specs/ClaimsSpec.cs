@@ -1,4 +1,5 @@
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 
 namespace POSLayerFreeze.Specs;
 
@@ -21,8 +22,8 @@ public sealed class ClaimsSpec
     {
         var study = StudyRuns.Current;
         runs = study.Of(study.StudyConfigs).SelectMany(r => r).ToArray();
-        configs = Summary.Summarize(runs);
-        claims = Summary.Claims(configs);
+        configs = Aggregation.Summarize(runs);
+        claims = Claims.Of(configs);
     }
 
     [TestCase("best-slpf-beats-baseline")]
@@ -47,7 +48,7 @@ public sealed class ClaimsSpec
         var specified = typeof(ClaimsSpec).GetMethod(nameof(Claim_keeps_its_verified_outcome))!
             .GetCustomAttributes(typeof(TestCaseAttribute), inherit: false).Cast<TestCaseAttribute>()
             .Select(t => (string)t.Arguments[0]!).ToArray();
-        var notChecked = Summary.UncheckedClaims(configs);
+        var notChecked = Claims.Unchecked(configs);
         Assert.That(claims.Select(c => c.Id), Is.EquivalentTo(specified),
             notChecked.Count == 0 ? "" : "not checked: " + string.Join("; ", notChecked.Select(u => $"{u.Id}: {u.Reason}")));
     }

@@ -1,5 +1,6 @@
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Golden;
+using POSLayerFreeze.Reporting;
 
 namespace POSLayerFreeze.Specs;
 

@@ -1,4 +1,5 @@
 using POSLayerFreeze.Data;
+using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 
 namespace POSLayerFreeze.Specs;
@@ -31,7 +32,7 @@ public sealed record SpecSettings(string Profile, string Device, string Model, s
     private TrainingProfile? _profile;
 
     /// <summary>The golden folder under the profile: <c>cuda</c> for any CUDA device, else <c>cpu</c>.</summary>
-    public string Backend => Device.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase) ? "cuda" : "cpu";
+    public string Backend => DevicePolicy.GoldenBackend(Device);
 
     /// <summary>
     /// The NUnit category of the selected profile (<c>Smoke</c>, <c>Full</c>), read when tests are discovered so

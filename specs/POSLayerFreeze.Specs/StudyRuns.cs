@@ -69,7 +69,7 @@ public sealed class StudyRuns
         Sweep.Run(request, specs, source, new ProgressObserver(), CancellationToken.None);
         // Read back only runs of exactly these inputs: a shared runs folder may hold other profiles or seeds.
         var planned = specs.Select(s => s.InputsHash).ToHashSet(StringComparer.Ordinal);
-        var records = Summary.Collect(OutDir).Where(r => planned.Contains(r.InputsHash)).ToArray();
+        var records = ResultsFolder.Collect(OutDir).Where(r => planned.Contains(r.InputsHash)).ToArray();
         foreach (var config in configs)
         {
             var runs = records.Where(r => r.Config == config).OrderBy(r => r.Seed).ToArray();

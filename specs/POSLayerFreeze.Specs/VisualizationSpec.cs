@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Golden;
+using POSLayerFreeze.Reporting;
 using SkiaSharp;
 
 namespace POSLayerFreeze.Specs;
@@ -71,7 +72,7 @@ public sealed class VisualizationSpec
             }
             Assert.That(result.Panel("compound-delta").YScale, Is.EqualTo("symlog"), "deep freezes on their own, log-scaled axis");
             Assert.That(result.Panel("single-layer-delta").YScale, Is.EqualTo("linear"));
-            Assert.That((tradeoffImage.Width, tradeoffImage.Height), Is.EqualTo((ResultPlot.TradeoffWidth, ResultPlot.TradeoffHeight)), "tradeoff.png size");
+            Assert.That((tradeoffImage.Width, tradeoffImage.Height), Is.EqualTo((TradeoffFigure.Width, TradeoffFigure.Height)), "tradeoff.png size");
             foreach (var p in tradeoff.Panel("parameters").Points)
             {
                 Assert.That(p.X, Is.EqualTo(byConfig[p.Config]!["trainable_parameters"]!.GetValue<long>() / 1e6).Within(1e-9), $"parameters {p.Config}");
@@ -92,7 +93,7 @@ public sealed class VisualizationSpec
         Assert.Multiple(() =>
         {
             Assert.That(curves.Path, Is.EqualTo(Path.Combine(study.OutDir, Figures.CurvesFile)), "curves.png beside result.png");
-            Assert.That((curvesImage.Width, curvesImage.Height), Is.EqualTo((ResultPlot.CurvesWidth, ResultPlot.CurvesHeight)), "curves.png size");
+            Assert.That((curvesImage.Width, curvesImage.Height), Is.EqualTo((CurvesFigure.Width, CurvesFigure.Height)), "curves.png size");
             Assert.That(curvesBytes, Is.InRange(10_000, 5_000_000), "curves.png is a drawn figure");
             foreach (var config in plotted)
             {

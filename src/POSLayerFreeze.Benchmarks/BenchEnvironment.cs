@@ -15,7 +15,7 @@ internal static partial class BenchEnvironment
 
     public static string DeviceName => Environment.GetEnvironmentVariable(DeviceVariable) is { Length: > 0 } name ? name.Trim().ToLowerInvariant() : "cpu";
 
-    public static bool IsCuda => DeviceName.StartsWith("cuda", StringComparison.Ordinal);
+    public static bool IsCuda => DevicePolicy.IsCuda(DeviceName);
 
     /// <summary>Sentences per step: the protocol's batch size.</summary>
     public const int BatchSize = 32;

@@ -35,7 +35,7 @@ public class EpochOrderBenchmarks
     private TokenClassifier? _model;
     private IReadOnlyList<TorchSharp.Modules.Parameter> _trainable = [];
     private TrainingProfile _profile = TrainingProfile.Smoke;
-    private TrainOptions _options = new();
+    private int? _bucketOverhead = MicroBatches.DefaultOverheadTokens;
     private TimeSpan _cpu;
     private int _ops;
     private long _realTokens;
@@ -86,14 +86,17 @@ public class EpochOrderBenchmarks
         _model = ModelCatalog.CreateClassifier(source, Upos.Tags.Count);
         _trainable = FreezePlan.Parse("baseline", _model.Config.NumLayers).Apply(_model);
         _profile = TrainingProfile.Smoke with { BatchOrder = order };
-        _options = new TrainOptions { BucketOverheadTokens = bucketed ? MicroBatches.DefaultOverheadTokens : null };
+        _bucketOverhead = bucketed ? MicroBatches.DefaultOverheadTokens : null;
         (_cpu, _ops) = (TimeSpan.Zero, 0);
     }
 
     private void Epoch()
     {
         var before = Environment.CpuUsage.TotalTime;
-        var stats = Trainer.Train(_model!, _trainable, s_data!.TrainWindows, _profile, 42, s_data.Tokenizer.PadId, _options);
+        var stats = Trainer.Train(new TrainRequest(_model!, _trainable, s_data!.TrainWindows, _profile, 42, s_data.Tokenizer.PadId)
+        {
+            BucketOverheadTokens = _bucketOverhead,
+        });
         _cpu += Environment.CpuUsage.TotalTime - before;
         _ops++;
         (_realTokens, _paddedTokens) = (stats.RealTokens, stats.PaddedTokens);

@@ -5,7 +5,7 @@ namespace POSLayerFreeze.Benchmarks;
 
 /// <summary>
 /// (b) Host syncs in the hot loop, per step: reading the loss every step (<c>.item()</c>, the state before) against
-/// reading it every <see cref="Trainer.LossReadInterval"/> steps (the trainer), and a per-step
+/// reading it every <see cref="TrainingProfile.DefaultLoggingSteps"/> steps (the trainer), and a per-step
 /// host→device copy of the batch (a synchronous copy from pageable memory; what the trainer did before it staged every
 /// batch up front) against a batch already on the device.
 /// One op = <see cref="Steps"/> steps and then a device synchronize (reported per step), so a per-step sync is
@@ -42,14 +42,14 @@ public class HostSyncBenchmarks : TrainingBenchmarkBase
     [Benchmark(OperationsPerInvoke = Steps)]
     public void LossEvery50()
     {
-        for (var i = 0; i < Steps; i++) Harness.Step(readLoss: ++_sinceRead % Trainer.LossReadInterval == 0);
+        for (var i = 0; i < Steps; i++) Harness.Step(readLoss: ++_sinceRead % TrainingProfile.DefaultLoggingSteps == 0);
         BenchEnvironment.Synchronize(Harness.Device);
     }
 
     [Benchmark(OperationsPerInvoke = Steps)]
     public void LossEvery50HostBatch()
     {
-        for (var i = 0; i < Steps; i++) Harness.StepFromHost(readLoss: ++_sinceRead % Trainer.LossReadInterval == 0);
+        for (var i = 0; i < Steps; i++) Harness.StepFromHost(readLoss: ++_sinceRead % TrainingProfile.DefaultLoggingSteps == 0);
         BenchEnvironment.Synchronize(Harness.Device);
     }
 

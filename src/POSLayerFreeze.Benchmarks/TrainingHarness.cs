@@ -32,8 +32,8 @@ public enum BenchOptimizer
 }
 
 /// <summary>
-/// One training step of the trainer's own code (<see cref="TrainStep.AccumulateGradients"/> then
-/// <see cref="TrainStep.ApplyUpdate"/>, the full profile's optimizer settings and decay groups) on a batch staged on
+/// One training step as the trainer runs it (<see cref="Trainer.Backward"/>, then clipping when the profile asks, the
+/// AdamW step and zeroed gradients, with the full profile's optimizer settings and decay groups) on a batch staged on
 /// the device once as one padded batch (its fixed shape is what the step benchmarks compare), so a timed step has no
 /// host sync. The torch-AdamW variant swaps only the update. <see cref="Dispose"/> releases the model and
 /// optimizer state.
@@ -48,7 +48,6 @@ public sealed class TrainingHarness : IDisposable
     private readonly List<StepBatch> _deviceBatches = [];
     private int _next;
     private readonly PrefixCache? _prefix;
-    private readonly int[] _prefixRows = [];
 
     public TrainingHarness(BenchModel model, string config, IReadOnlyList<PaddedBatch> batches, BenchOptimizer optimizer = BenchOptimizer.Flat,
         bool tf32 = false, long seed = 42, bool cachedPrefix = false)
@@ -70,12 +69,11 @@ public sealed class TrainingHarness : IDisposable
         }
         if (cachedPrefix)
         {
-            // The batch rows as windows 0..B−1 of a cache, so each step gathers its states instead of running the prefix.
+            // The batch rows as windows 0..B−1 of a cache (as Stage numbers them), so each step gathers their states
+            // instead of running the prefix.
             var batch = batches.Count == 1 ? batches[0] : throw new ArgumentException("cached-prefix benchmarks use one batch");
             var windows = Enumerable.Range(0, batch.BatchSize).Select(row => RowWindow(batch, row)).ToArray();
             _prefix = PrefixCache.Build(Model, windows, padId: 0) ?? throw new ArgumentException($"{config}: the embeddings train, nothing to cache");
-            _prefixRows = Enumerable.Range(0, batch.BatchSize).ToArray();
-            _prefix.Prepare([_prefixRows]);
         }
         Model.train();
         _lossSum = zeros(1, dtype: ScalarType.Float32, device: Device);
@@ -185,10 +183,13 @@ public sealed class TrainingHarness : IDisposable
     {
         using (var scope = NewDisposeScope())
         {
-            var loss = TrainStep.AccumulateGradients(Model, batch, _prefix is null ? null : bucket => _prefix.Forward(_prefixRows, bucket.AttentionMask));
+            var loss = Trainer.Backward(Model, _prefix, batch);
             if (_flat is not null)
             {
-                TrainStep.ApplyUpdate(_flat, Profile.LearningRate, Profile.MaxGradNorm, measureNorm: false);
+                // The update as Trainer.Train runs it on a step whose loss is not read.
+                if (Profile.MaxGradNorm is { } max) _flat.ClipGradNorm(max);
+                _flat.Step();
+                _flat.ZeroGrad();
             }
             else
             {
@@ -211,7 +212,7 @@ public sealed class TrainingHarness : IDisposable
 
     /// <summary>All rows as one padded step batch (no length buckets).</summary>
     private static StepBatch Stage(SentenceWindow[] windows, int padId, Device device) =>
-        StepBatch.Upload(windows, [.. Enumerable.Range(0, windows.Length)], padId, device, bucketOverheadTokens: null);
+        StepBatch.Upload(StepBatch.Pad(windows, [.. Enumerable.Range(0, windows.Length)], padId, bucketOverheadTokens: null), device);
 
     public void Dispose()
     {

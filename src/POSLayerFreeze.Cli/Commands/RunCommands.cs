@@ -7,6 +7,7 @@ using POSLayerFreeze.Data;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 using Spectre.Console;
@@ -40,7 +41,7 @@ internal static class RunCommands
         {
             var deviceName = parse.GetValue(device)!;
             Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
-            var prof = profileOptions.Resolve(parse, deviceName.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke");
+            var prof = profileOptions.Resolve(parse, DevicePolicy.DefaultProfile(deviceName));
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : prof.DefaultSeeds.ToArray();
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);
@@ -75,7 +76,7 @@ internal static class RunCommands
             using (var http = DatasetFetcher.CreateHttpClient())
                 await EwtAutoFetch.EnsureAsync(request.TreebankDir, request.DataDir, http, Console.Error, cancellationToken: cancel).ConfigureAwait(false);
             var specs = Sweep.Plan(request, source);
-            foreach (var bad in Summary.Inspect(request.OutDir).Rejected) Warn(bad);
+            foreach (var bad in ResultsFolder.Inspect(request.OutDir).Rejected) Warn(bad);
             if (shardPart is var (index, count)) specs = RunSpec.Shard(specs, index, count);
             AnsiConsole.MarkupLineInterpolated($"[bold]poslf run[/]: {specs.Count} run(s) = {names.Length} config(s) × {seedList.Length} seed(s) (shard of), profile {prof.Name} v{prof.Version}, model {source.Name}, treebank {(specs.Count > 0 ? specs[0].Dataset.Treebank : "-")}, device {deviceName} → {request.OutDir}");
             var clock = Stopwatch.StartNew();
@@ -120,7 +121,7 @@ internal static class RunCommands
         command.SetAction(parse =>
         {
             var outDir = Path.GetFullPath(parse.GetValue(dir)!);
-            var contents = Summary.Inspect(outDir);
+            var contents = ResultsFolder.Inspect(outDir);
             foreach (var bad in contents.Rejected) Warn(bad);
             // A folder holding only a summary.json (a committed result) still gets its figures redrawn.
             if (contents.Runs.Count == 0 && contents.Rejected.Count == 0 && File.Exists(Path.Combine(outDir, Summary.JsonFile)))
@@ -146,7 +147,7 @@ internal static class RunCommands
             var target = Path.GetFullPath(NotEmpty(parse.GetValue(outDir), "--out", "a results folder"));
             var runs = Merge.Into(parse.GetValue(dirs)!, target, Warn);
             AnsiConsole.MarkupLineInterpolated($"merged {runs.Count} run(s) into {target}");
-            PrintSummary(Summary.Summarize(runs), target);
+            PrintSummary(Aggregation.Summarize(runs), target);
             return 0;
         });
         return command;

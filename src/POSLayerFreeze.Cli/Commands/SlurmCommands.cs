@@ -103,7 +103,7 @@ internal static class SlurmCommands
         if (parsed.Errors.Count > 0)
             throw new UsageException(parsed.Errors[0].Message.TrimEnd('.'), "poslf run options: " + string.Join(' ', runArguments));
         var device = parsed.GetValue<string>("--device")!;
-        var profile = RunCommands.Usage("--profile", () => ProfileFile.Load(parsed.GetValue<string?>("--profile") ?? (device.StartsWith("cuda", StringComparison.Ordinal) ? "full" : "smoke")));
+        var profile = RunCommands.Usage("--profile", () => ProfileFile.Load(parsed.GetValue<string?>("--profile") ?? DevicePolicy.DefaultProfile(device)));
         var seeds = (parsed.GetValue<string?>("--seeds") is { } seedText ? RunCommands.ParseSeeds(seedText) : profile.DefaultSeeds).Distinct().ToArray();
         var configText = parsed.GetValue<string?>("--configs");
         var suiteText = parsed.GetValue<string?>("--suite");

@@ -1,3 +1,5 @@
+using POSLayerFreeze.Reporting;
+
 namespace POSLayerFreeze.Experiments;
 
 /// <summary>
@@ -16,7 +18,7 @@ public static class Merge
         foreach (var source in sources)
         {
             if (!Directory.Exists(source)) throw new DirectoryNotFoundException($"{source}: no such results folder");
-            var contents = Summary.Inspect(source);
+            var contents = ResultsFolder.Inspect(source);
             foreach (var bad in contents.Rejected) rejected(bad);
             var runs = contents.Runs;
             if (runs.Count == 0) throw new InvalidDataException($"{source}: no finished runs");
@@ -41,7 +43,7 @@ public static class Merge
         using var folderLock = ResultsLock.Acquire(outFull);
         // Checked before anything is copied: the sources and what the target already holds must be one experiment.
         var ordered = chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed).ToList();
-        var present = Summary.Inspect(outFull).Runs;
+        var present = ResultsFolder.Inspect(outFull).Runs;
         EnsureNoCollision(present, chosen, outFull);
         RunInputs.EnsureOneExperiment([.. ordered, .. present.Where(r => !chosen.ContainsKey((r.Config, r.Seed)))]);
         foreach (var run in chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed))
@@ -60,7 +62,7 @@ public static class Merge
                 });
         }
         Summary.Write(outFull);
-        return Summary.Collect(outFull);
+        return ResultsFolder.Collect(outFull);
     }
 
     // A run the target already holds under the same key is either the same run (same inputs hash: nothing to do)

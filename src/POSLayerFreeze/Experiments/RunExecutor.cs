@@ -48,10 +48,6 @@ public static class RunExecutor
         var trainableCount = trainable.Sum(p => p.numel());
         var totalCount = model.parameters().Sum(p => p.numel());
 
-        var options = new TrainOptions
-        {
-            CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LossReadInterval = spec.Profile.LoggingSteps,
-        };
         // Process CPU time around the whole call (batch upload included): the cost measure that holds on shared cores,
         // where wall time depends on the neighbours. Reading it is a /proc read on the host, never a device sync.
         var padId = data.Tokenizer.PadId;
@@ -74,7 +70,11 @@ public static class RunExecutor
         TrainStats stats;
         try
         {
-            stats = Trainer.Train(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, padId, options, progress, afterEpoch, cancel);
+            stats = Trainer.Train(new TrainRequest(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, padId)
+            {
+                CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LoggingSteps = spec.Profile.LoggingSteps,
+                Progress = progress, AfterEpoch = afterEpoch,
+            }, cancel);
         }
         catch (NonFiniteLossException e)
         {

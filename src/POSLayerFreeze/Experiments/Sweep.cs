@@ -43,8 +43,7 @@ public static class Sweep
         var identity = ModelIdentity(model);
         var dataset = request.LocateTreebank().Identity;
         var device = NormalizeDevice(request.Device);
-        // Default: length buckets on the CPU, one padded batch on CUDA (TrainOptions.DefaultBucketOverhead).
-        var bucketed = request.Bucketed ?? !device.StartsWith("cuda", StringComparison.Ordinal);
+        var bucketed = request.Bucketed ?? DevicePolicy.LengthBuckets(device);
         int? overhead = bucketed ? MicroBatches.DefaultOverheadTokens : null;
         var configs = request.Configs.Select(c => FreezePlan.Parse(c, model.Config.NumLayers).Name).Distinct().ToArray();
         var specs = configs.SelectMany(c => request.Seeds.Distinct().Select(s =>
@@ -59,7 +58,7 @@ public static class Sweep
         // What a process killed mid-write left behind; a resumed sweep must end with the files an uninterrupted one writes.
         AtomicFile.RemoveStaleTemps(request.OutDir);
         // A folder holds one experiment: runs on other data, another model or protocol are refused, not mixed in.
-        if (specs.Count > 0) RunInputs.EnsureCompatible(Summary.Inspect(request.OutDir).Runs, specs[0], request.OutDir);
+        if (specs.Count > 0) RunInputs.EnsureCompatible(ResultsFolder.Inspect(request.OutDir).Runs, specs[0], request.OutDir);
         var todo = Unfinished(request, specs);
         var finished = specs.Except(todo).ToArray();
         observer.Planned(todo, finished);

@@ -23,42 +23,14 @@ public sealed record FreezePlan
     /// <summary>Unit names as <see cref="TokenClassifier.FreezableUnits"/> names them: <c>emb</c>, <c>0</c>…<c>L−1</c>.</summary>
     public IReadOnlyList<string> FrozenUnits { get; }
 
+    /// <summary>Reads a plan's name (see <see cref="FreezePlanName"/>, the grammar) for a model of <paramref name="numLayers"/> layers.</summary>
     public static FreezePlan Parse(string name, int numLayers)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numLayers);
-        var text = (name ?? throw new ArgumentNullException(nameof(name))).Trim().ToLowerInvariant();
-        if (text == "baseline") return new FreezePlan("baseline", []);
-        if (text == "all") return new FreezePlan("all", ["emb", .. Enumerable.Range(0, numLayers).Select(Unit)]);
-        if (text.StartsWith("slpf-", StringComparison.Ordinal))
-        {
-            var layer = ParseLayer(text[5..], name, numLayers);
-            return new FreezePlan($"slpf-{layer}", [Unit(layer)]);
-        }
-        if (text.StartsWith("clpf-", StringComparison.Ordinal))
-        {
-            // Split always yields at least one member, and an empty one ("clpf-", "clpf-0+") is refused by
-            // ParseLayer as "'' is not a layer", so no separate "needs a member" check is needed.
-            var members = text[5..].Split('+');
-            var frozenEmb = false;
-            var layers = new SortedSet<int>();
-            foreach (var member in members)
-            {
-                if (member == "emb")
-                {
-                    if (frozenEmb) throw new FormatException($"Freeze plan '{name}': 'emb' listed twice.");
-                    frozenEmb = true;
-                }
-                else if (!layers.Add(ParseLayer(member, name, numLayers)))
-                {
-                    throw new FormatException($"Freeze plan '{name}': layer {member} listed twice.");
-                }
-            }
-            var units = layers.Select(Unit).ToList();
-            if (frozenEmb) units.Insert(0, "emb");
-            return new FreezePlan("clpf-" + string.Join('+', units), units.ToArray());
-        }
-        throw new FormatException(
-            $"Unknown freeze plan '{name}': expected baseline, slpf-K, clpf-A+B+… (layers 0..{numLayers - 1} or emb) or all.");
+        var plan = FreezePlanName.Parse(name, numLayers);
+        return plan.Kind == FreezeKind.All
+            ? new FreezePlan(plan.Name, ["emb", .. Enumerable.Range(0, numLayers).Select(Unit)])
+            : new FreezePlan(plan.Name, plan.Units);
     }
 
     /// <summary>
@@ -94,13 +66,6 @@ public sealed record FreezePlan
     public override string ToString() => Name;
 
     private static string Unit(int layer) => layer.ToString(CultureInfo.InvariantCulture);
-
-    private static int ParseLayer(string text, string name, int numLayers)
-    {
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var layer) || layer >= numLayers)
-            throw new FormatException($"Freeze plan '{name}': '{text}' is not a layer of this model (0..{numLayers - 1}) or emb.");
-        return layer;
-    }
 }
 
 /// <summary>The seed README's experiments as named suites of freeze plans.</summary>

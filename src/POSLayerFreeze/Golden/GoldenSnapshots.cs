@@ -1,5 +1,6 @@
 using System.Globalization;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 

@@ -188,8 +188,6 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>, IEncoder
 
     public EncoderConfig Config { get; }
 
-    public string CheckpointPrefix => "bert";
-
     public override Tensor forward(Tensor inputIds, Tensor attentionMask) => Encode(inputIds, attentionMask);
 
     public Tensor Encode(Tensor inputIds, Tensor attentionMask, IList<Tensor>? hiddenStates = null)

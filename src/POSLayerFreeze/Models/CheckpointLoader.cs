@@ -21,25 +21,11 @@ public sealed record CheckpointLoadReport(int Loaded, IReadOnlyList<string> Igno
 /// Loads Hugging Face-named tensors into a <see cref="TokenClassifier"/> strictly. TorchSharp's load_state_dict
 /// copies without checking shapes, so every key and shape is checked here first and nothing is copied unless all
 /// match. Checkpoint keys may carry the family prefix (<c>distilbert.</c>, <c>bert.</c>: task and MLM checkpoints)
-/// or not (bare <c>BertModel</c> saves); keys the model lacks are refused unless they are on the allow-list.
+/// or not (bare <c>BertModel</c> saves); keys the model lacks are refused unless the family names them as known heads
+/// or buffers (<see cref="EncoderFamily.UnusedCheckpointKeys"/>).
 /// </summary>
 public static class CheckpointLoader
 {
-    /// <summary>
-    /// Checkpoint keys (after the family prefix is removed) that belong to heads or buffers this harness does not
-    /// use: BERT's pooler and pre-training heads, DistilBERT's MLM head, and position/token-type id buffers.
-    /// </summary>
-    public static IReadOnlyList<string> AllowedUnusedPatterns { get; } =
-    [
-        "pooler.*",
-        "cls.*",
-        "vocab_transform.*",
-        "vocab_layer_norm.*",
-        "vocab_projector.*",
-        "embeddings.position_ids",
-        "embeddings.token_type_ids",
-    ];
-
     /// <summary>
     /// Loads the encoder (and, with <paramref name="loadClassifier"/>, the token-classification head) from
     /// <paramref name="tensors"/>. Without it, a checkpoint's own <c>classifier.*</c> is ignored: the 17-tag head
@@ -55,7 +41,7 @@ public static class CheckpointLoader
     /// <summary>
     /// As <see cref="Load(TokenClassifier, IReadOnlyDictionary{string, SafetensorsEntry}, bool, string)"/>, from a
     /// model.safetensors file: every key and shape is checked against its header alone, and only the tensors the
-    /// model uses are then read. An unused tensor (not on the allow-list) or a mis-shaped one, however large it
+    /// model uses are then read. An unused tensor (not a known head of the family) or a mis-shaped one, however large it
     /// claims to be, is refused before any tensor data is read; allowed unused ones are never read.
     /// </summary>
     public static CheckpointLoadReport LoadFile(TokenClassifier model, string weightsPath, bool loadClassifier)
@@ -68,7 +54,8 @@ public static class CheckpointLoader
         bool loadClassifier, string source, Func<IReadOnlyCollection<string>, IReadOnlyDictionary<string, SafetensorsEntry>> read)
     {
         ArgumentNullException.ThrowIfNull(model);
-        var prefix = model.Encoder.CheckpointPrefix + ".";
+        var family = model.Config.Family;
+        var prefix = family.CheckpointPrefix + ".";
         var prefixed = shapes.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
 
         // Map checkpoint keys to model keys (the model's state dict uses the prefix).
@@ -92,7 +79,7 @@ public static class CheckpointLoader
                 if (!key.StartsWith(prefix, StringComparison.Ordinal))
                 {
                     // Heads beside the encoder in a task/MLM checkpoint (cls.*, vocab_transform.*).
-                    (IsAllowedUnused(key) ? ignored : unexpected).Add(key);
+                    (family.IsKnownUnused(key) ? ignored : unexpected).Add(key);
                     continue;
                 }
                 modelKey = key;
@@ -125,7 +112,7 @@ public static class CheckpointLoader
         {
             var key = CheckpointKey(modelKey, prefix, prefixed);
             var bare = modelKey.StartsWith(prefix, StringComparison.Ordinal) ? modelKey[prefix.Length..] : modelKey;
-            (IsAllowedUnused(bare) ? ignored : unexpected).Add(key);
+            (family.IsKnownUnused(bare) ? ignored : unexpected).Add(key);
         }
 
         if (missing.Count + unexpected.Count + misShaped.Count > 0)
@@ -151,51 +138,39 @@ public static class CheckpointLoader
 
     /// <summary>
     /// Checks config.json against the weights' header before the model is allocated: every config field that sizes a
-    /// parameter (vocab_size, hidden size, max_position_embeddings, type_vocab_size, the layer count, the FFN width)
-    /// must agree with the tensor it sizes. The model built afterwards is then no larger than the tensors the file
-    /// really holds: a config claiming vocab_size 2e9 cannot make libtorch allocate 256 GB.
+    /// parameter (the family's <see cref="EncoderFamily.EmbeddingSizes"/> and <see cref="EncoderFamily.LayerSizes"/>,
+    /// and the layer count) must agree with the tensor it sizes. The model built afterwards is then no larger than the
+    /// tensors the file really holds: a config claiming vocab_size 2e9 cannot make libtorch allocate 256 GB.
     /// </summary>
     public static void CheckConfig(EncoderConfig config, IReadOnlyList<Safetensors.HeaderEntry> header, string configPath, string weightsPath)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(header);
-        var (prefix, layers, ffn, hiddenField, layersField, ffnField, ffnWidth, layerCount, typeVocab) = config switch
-        {
-            DistilBertConfig d => ("distilbert.", "transformer.layer.", "ffn.lin1.weight", "dim", "n_layers", "hidden_dim", d.HiddenDim, d.NLayers, (int?)null),
-            BertConfig b => ("bert.", "encoder.layer.", "intermediate.dense.weight", "hidden_size", "num_hidden_layers", "intermediate_size", b.IntermediateSize, b.NumHiddenLayers, b.TypeVocabSize),
-            _ => throw new ArgumentException($"{configPath}: unsupported model_type '{config.ModelType}'"),
-        };
+        var family = config.Family;
+        var prefix = family.CheckpointPrefix + ".";
+        var (layers, layersField) = family.Layers;
         var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
         foreach (var e in header) shapes[e.Name.StartsWith(prefix, StringComparison.Ordinal) ? e.Name[prefix.Length..] : e.Name] = e.Shape;
 
-        void Expect(string key, int dimension, long value, string field)
+        void Expect(SizedTensor sized)
         {
-            if (!shapes.TryGetValue(key, out var shape))
-                throw new CheckpointFormatException($"{weightsPath}: no tensor '{prefix}{key}' (or '{key}'), which {configPath} field {field} sizes");
-            if (shape.Length != 2 || shape[dimension] != value)
+            if (!shapes.TryGetValue(sized.Key, out var shape))
+                throw new CheckpointFormatException($"{weightsPath}: no tensor '{prefix}{sized.Key}' (or '{sized.Key}'), which {configPath} field {sized.Field} sizes");
+            if (shape.Length != 2 || shape[sized.Dimension] != sized.Value)
                 throw new CheckpointFormatException(string.Create(CultureInfo.InvariantCulture,
-                    $"{configPath}: {field} {value} does not match {weightsPath} (tensor '{key}' is [{string.Join(", ", shape)}])"));
+                    $"{configPath}: {sized.Field} {sized.Value} does not match {weightsPath} (tensor '{sized.Key}' is [{string.Join(", ", shape)}])"));
         }
-        Expect("embeddings.word_embeddings.weight", 0, config.VocabSize, "vocab_size");
-        Expect("embeddings.word_embeddings.weight", 1, config.HiddenSize, hiddenField);
-        Expect("embeddings.position_embeddings.weight", 0, config.MaxPositions, "max_position_embeddings");
-        if (typeVocab is { } types) Expect("embeddings.token_type_embeddings.weight", 0, types, "type_vocab_size");
+        foreach (var sized in family.EmbeddingSizes(config)) Expect(sized);
         var present = shapes.Keys.Where(k => k.StartsWith(layers, StringComparison.Ordinal))
             .Select(k => k[layers.Length..].Split('.')[0])
             .Select(i => int.TryParse(i, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1)
             .Where(n => n >= 0).Distinct().Count();
-        if (present != layerCount)
+        if (present != config.NumLayers)
             throw new CheckpointFormatException(string.Create(CultureInfo.InvariantCulture,
-                $"{configPath}: {layersField} {layerCount} does not match {weightsPath} ({present} layer(s) under '{prefix}{layers}')"));
-        for (var layer = 0; layer < layerCount; layer++)
-            Expect(string.Create(CultureInfo.InvariantCulture, $"{layers}{layer}.{ffn}"), 0, ffnWidth, ffnField);
+                $"{configPath}: {layersField} {config.NumLayers} does not match {weightsPath} ({present} layer(s) under '{prefix}{layers}')"));
+        for (var layer = 0; layer < config.NumLayers; layer++)
+            foreach (var sized in family.LayerSizes(config, layer)) Expect(sized);
     }
-
-    /// <summary>True when <paramref name="key"/> (without family prefix) matches <see cref="AllowedUnusedPatterns"/>.</summary>
-    public static bool IsAllowedUnused(string key) => AllowedUnusedPatterns.Any(pattern =>
-        pattern.EndsWith(".*", StringComparison.Ordinal)
-            ? key.StartsWith(pattern[..^1], StringComparison.Ordinal)
-            : key == pattern);
 
     private static string CheckpointKey(string modelKey, string prefix, bool prefixed) =>
         prefixed || !modelKey.StartsWith(prefix, StringComparison.Ordinal) ? modelKey : modelKey[prefix.Length..];

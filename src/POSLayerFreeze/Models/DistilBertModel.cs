@@ -53,7 +53,7 @@ public sealed class DistilBertSelfAttention : Module<Tensor, Tensor, Tensor>
         vLin = Linear(config.Dim, config.Dim);
         outLin = Linear(config.Dim, config.Dim);
         heads = config.NHeads;
-        attentionDropout = config.AttentionDropoutProb;
+        attentionDropout = config.AttentionDropout;
         RegisterComponents();
     }
 
@@ -152,8 +152,6 @@ public sealed class DistilBertModel : Module<Tensor, Tensor, Tensor>, IEncoder
     }
 
     public EncoderConfig Config { get; }
-
-    public string CheckpointPrefix => "distilbert";
 
     public override Tensor forward(Tensor inputIds, Tensor attentionMask) => Encode(inputIds, attentionMask);
 

@@ -1,18 +1,27 @@
 using System.Globalization;
+using System.Reflection;
+using System.Runtime.ExceptionServices;
+using System.Text;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Models;
 
 /// <summary>
-/// The hyperparameters of a pretrained encoder, read from a Hugging Face <c>config.json</c>. One immutable record
-/// per family (<see cref="DistilBertConfig"/>, <see cref="BertConfig"/>) with Hugging Face's field names and
-/// defaults, validated on construction; this base exposes what the rest of the harness needs.
+/// The hyperparameters of a pretrained encoder, read from a Hugging Face <c>config.json</c>. Each family declares
+/// one immutable record (in its file under <c>Models/Families/</c>) whose constructor parameters <i>are</i> Hugging
+/// Face's fields: the parameter <c>nLayers</c> is the field <c>n_layers</c>, its default is Hugging Face's default,
+/// and the constructor validates. Reading config.json and writing the config back both go through those parameters,
+/// so a field is named once. This base exposes what the rest of the harness needs.
 /// </summary>
 public abstract record EncoderConfig
 {
+    /// <summary>The family this config belongs to: its checkpoint names, module and tokenizer.</summary>
+    public abstract EncoderFamily Family { get; }
+
     /// <summary>Hugging Face <c>model_type</c>: <c>distilbert</c> or <c>bert</c>.</summary>
-    public abstract string ModelType { get; }
+    public string ModelType => Family.ModelType;
+
     public abstract int VocabSize { get; }
     public abstract int HiddenSize { get; }
     public abstract int NumLayers { get; }
@@ -29,16 +38,32 @@ public abstract record EncoderConfig
     /// </summary>
     public abstract double InitializerRange { get; }
 
-    /// <summary>
-    /// The dropout Hugging Face's token-classification head applies before its Linear: BERT's
-    /// <c>classifier_dropout</c> if set, else <c>hidden_dropout_prob</c>; DistilBERT's <c>dropout</c>.
-    /// </summary>
+    /// <summary>The dropout Hugging Face's token-classification head applies before its Linear.</summary>
     public abstract double TokenClassifierDropout { get; }
 
     /// <summary>The config as Hugging Face field names (sorted keys), for embedding in results.</summary>
     public string ToJson() => Invariant.ToJson(ToJsonObject());
 
-    public abstract JsonObject ToJsonObject();
+    /// <summary><c>model_type</c> and every field of the record under its Hugging Face name.</summary>
+    public JsonObject ToJsonObject()
+    {
+        var json = new JsonObject { ["model_type"] = ModelType };
+        foreach (var (field, parameter) in Fields(GetType()))
+        {
+            var property = GetType().GetProperty(parameter.Name!, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase)
+                ?? throw new InvalidOperationException($"{GetType().Name} has no property for its parameter {parameter.Name}");
+            json[field] = property.GetValue(this) switch
+            {
+                int i => JsonValue.Create(i),
+                double d => JsonValue.Create(d),
+                string s => JsonValue.Create(s),
+                bool b => JsonValue.Create(b),
+                null => null,
+                var other => throw new InvalidOperationException($"{GetType().Name}.{property.Name}: no JSON form for {other.GetType().Name}"),
+            };
+        }
+        return json;
+    }
 
     /// <summary>Reads a Hugging Face config.json and dispatches on <c>model_type</c>.</summary>
     public static EncoderConfig FromFile(string path)
@@ -56,269 +81,129 @@ public abstract record EncoderConfig
         return FromJson(json, path);
     }
 
+    /// <summary>The family named by <c>model_type</c> reads the rest; every error names <paramref name="source"/> and the field.</summary>
     public static EncoderConfig FromJson(JsonObject json, string source = "config.json")
     {
+        ArgumentNullException.ThrowIfNull(json);
         try
         {
-            var modelType = json["model_type"] is null ? throw new ArgumentException("field 'model_type' is missing") : Text(json, "model_type", "");
-            return modelType switch
-            {
-                "distilbert" => DistilBertConfig.FromJson(json),
-                "bert" => BertConfig.FromJson(json),
-                _ => throw new InvalidDataException($"{source}: model_type '{modelType}' is not supported (distilbert, bert)"),
-            };
+            var modelType = json["model_type"] is null ? throw new ArgumentException("field 'model_type' is missing") : Read<string>(json, "model_type");
+            var family = EncoderFamilies.Find(modelType)
+                ?? throw new InvalidDataException($"{source}: model_type '{modelType}' is not supported ({string.Join(", ", EncoderFamilies.All.Select(f => f.ModelType))})");
+            return family.ReadConfig(json);
         }
         catch (ArgumentException e)
         {
             throw new InvalidDataException($"{source}: {e.Message}", e);
         }
-        catch (InvalidOperationException e)
+    }
+
+    /// <summary>
+    /// Builds <typeparamref name="TConfig"/> from config.json through its public constructor: each parameter reads the
+    /// field of its Hugging Face name, an absent field takes the parameter's default. A field of the wrong JSON type is
+    /// refused naming it; the constructor's validation names the field too.
+    /// </summary>
+    internal static TConfig Bind<TConfig>(JsonObject json) where TConfig : EncoderConfig
+    {
+        var fields = Fields(typeof(TConfig));
+        // JSON null is a value only for a nullable field (classifier_dropout: "use the hidden dropout"), never "the default".
+        var arguments = fields.Select(f => json[f.Field] is { } node ? Read(node, f.Field, f.Parameter.ParameterType)
+            : json.ContainsKey(f.Field) ? (Nullable.GetUnderlyingType(f.Parameter.ParameterType) is not null ? null
+                : throw new ArgumentException($"field '{f.Field}' must not be null"))
+            : f.Parameter.HasDefaultValue ? f.Parameter.DefaultValue
+            : throw new ArgumentException($"field '{f.Field}' is missing")).ToArray();
+        try
         {
-            throw new InvalidDataException($"{source}: a field has the wrong JSON type: {e.Message}", e);
+            return (TConfig)Constructor(typeof(TConfig)).Invoke(arguments);
+        }
+        catch (TargetInvocationException e) when (e.InnerException is ArgumentException inner)
+        {
+            ExceptionDispatchInfo.Capture(inner).Throw();
+            throw;
         }
     }
 
-    private protected static int Int(JsonObject json, string key, int fallback) => Field(json, key, fallback, "an integer");
-
-    private protected static double Real(JsonObject json, string key, double fallback) => Field(json, key, fallback, "a number");
-
-    private protected static string Text(JsonObject json, string key, string fallback) => Field(json, key, fallback, "a string");
-
-    private protected static bool Flag(JsonObject json, string key, bool fallback) => Field(json, key, fallback, "true or false");
-
-    /// <summary>A typed field; a value of the wrong JSON type (or out of the type's range) is refused naming the field.</summary>
-    private static T Field<T>(JsonObject json, string key, T fallback, string kind)
+    /// <summary>Hugging Face's name of a C# parameter or property: <c>nLayers</c>, <c>NLayers</c> → <c>n_layers</c>.</summary>
+    public static string FieldName(string name)
     {
-        if (json[key] is not { } node) return fallback;
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var text = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) text.Append('_');
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A JSON field as <typeparamref name="T"/>, refused naming it when it has another JSON type.</summary>
+    internal static T Read<T>(JsonObject json, string field) => (T)Read(json[field]!, field, typeof(T))!;
+
+    private static object? Read(JsonNode node, string field, Type type)
+    {
+        var target = Nullable.GetUnderlyingType(type) ?? type;
+        var kind = target == typeof(int) ? "an integer"
+            : target == typeof(double) ? "a number"
+            : target == typeof(string) ? "a string"
+            : target == typeof(bool) ? "true or false"
+            : throw new InvalidOperationException($"config field '{field}': no reader for {type.Name}");
         try
         {
-            return node.GetValue<T>();
+            return target == typeof(int) ? node.GetValue<int>()
+                : target == typeof(double) ? node.GetValue<double>()
+                : target == typeof(string) ? node.GetValue<string>()
+                : node.GetValue<bool>();
         }
         catch (Exception e) when (e is InvalidOperationException or FormatException or OverflowException)
         {
             var found = node.ToJsonString();
-            throw new ArgumentException($"field '{key}' must be {kind}, found {(found.Length > 40 ? found[..40] + "…" : found)}");
+            throw new ArgumentException($"field '{field}' must be {kind}, found {(found.Length > 40 ? found[..40] + "…" : found)}");
         }
     }
+
+    private static ConstructorInfo Constructor(Type config) => config.GetConstructors().Single();
+
+    private static IReadOnlyList<(string Field, ParameterInfo Parameter)> Fields(Type config) =>
+        Constructor(config).GetParameters().Select(p => (FieldName(p.Name!), p)).ToArray();
+
+    // Validation for the families' constructors: each takes the parameter's value and nameof, and names the
+    // Hugging Face field in its message.
 
     private protected static void Require(bool condition, string message)
     {
         if (!condition) throw new ArgumentException(message);
     }
 
-    private protected static void RequirePositive(int value, string name) =>
-        Require(value > 0, string.Create(CultureInfo.InvariantCulture, $"{name} must be positive, got {value}"));
+    private protected static int Positive(int value, string parameter)
+    {
+        Require(value > 0, string.Create(CultureInfo.InvariantCulture, $"{FieldName(parameter)} must be positive, got {value}"));
+        return value;
+    }
 
-    private protected static void RequireProbability(double value, string name) =>
-        Require(value is >= 0 and < 1, string.Create(CultureInfo.InvariantCulture, $"{name} must be in [0, 1), got {value}"));
+    private protected static double Probability(double value, string parameter)
+    {
+        Require(value is >= 0 and < 1, string.Create(CultureInfo.InvariantCulture, $"{FieldName(parameter)} must be in [0, 1), got {value}"));
+        return value;
+    }
 
     /// <summary>A standard deviation: N(0, σ) needs σ &gt; 0 (and finite).</summary>
-    private protected static void RequireStandardDeviation(double value, string name) =>
-        Require(double.IsFinite(value) && value > 0, string.Create(CultureInfo.InvariantCulture, $"{name} must be a positive number, got {value}"));
-}
-
-/// <summary>Hugging Face <c>DistilBertConfig</c> (the fields this implementation honours; others are refused if set otherwise).</summary>
-public sealed record DistilBertConfig : EncoderConfig
-{
-    public DistilBertConfig(int vocabSize = 30522, int dim = 768, int nLayers = 6, int nHeads = 12, int hiddenDim = 3072,
-        int maxPositionEmbeddings = 512, double dropout = 0.1, double attentionDropout = 0.1, string activation = "gelu",
-        int padTokenId = 0, bool sinusoidalPosEmbds = false, double initializerRange = 0.02)
+    private protected static double StandardDeviation(double value, string parameter)
     {
-        RequirePositive(vocabSize, "vocab_size");
-        RequirePositive(dim, "dim");
-        RequirePositive(nLayers, "n_layers");
-        RequirePositive(nHeads, "n_heads");
-        RequirePositive(hiddenDim, "hidden_dim");
-        RequirePositive(maxPositionEmbeddings, "max_position_embeddings");
-        Require(dim % nHeads == 0, $"dim ({dim}) must be divisible by n_heads ({nHeads})");
-        RequireProbability(dropout, "dropout");
-        RequireProbability(attentionDropout, "attention_dropout");
-        Require(activation == "gelu", $"activation '{activation}' is not supported (gelu)");
-        Require(padTokenId >= 0 && padTokenId < vocabSize, $"pad_token_id {padTokenId} outside the vocabulary");
-        Require(!sinusoidalPosEmbds, "sinusoidal_pos_embds = true is not supported");
-        RequireStandardDeviation(initializerRange, "initializer_range");
-        VocabSize = vocabSize;
-        Dim = dim;
-        NLayers = nLayers;
-        NHeads = nHeads;
-        HiddenDim = hiddenDim;
-        MaxPositionEmbeddings = maxPositionEmbeddings;
-        Dropout = dropout;
-        AttentionDropoutProb = attentionDropout;
-        Activation = activation;
-        PadToken = padTokenId;
-        InitializerRange = initializerRange;
+        Require(double.IsFinite(value) && value > 0,
+            string.Create(CultureInfo.InvariantCulture, $"{FieldName(parameter)} must be a positive number, got {value}"));
+        return value;
     }
 
-    public override string ModelType => "distilbert";
-    public override int VocabSize { get; }
-    public int Dim { get; }
-    public int NLayers { get; }
-    public int NHeads { get; }
-    public int HiddenDim { get; }
-    public int MaxPositionEmbeddings { get; }
-    public double Dropout { get; }
-    public double AttentionDropoutProb { get; }
-    public string Activation { get; }
-    private int PadToken { get; }
-
-    public override int HiddenSize => Dim;
-    public override int NumLayers => NLayers;
-    public override int NumHeads => NHeads;
-    public override int MaxPositions => MaxPositionEmbeddings;
-    public override double HiddenDropout => Dropout;
-    public override double AttentionDropout => AttentionDropoutProb;
-    public override int PadTokenId => PadToken;
-    public override double InitializerRange { get; }
-
-    /// <summary>DistilBertForTokenClassification: <c>nn.Dropout(config.dropout)</c> (DistilBERT has no classifier_dropout).</summary>
-    public override double TokenClassifierDropout => Dropout;
-
-    internal static DistilBertConfig FromJson(JsonObject json) => new(
-        vocabSize: Int(json, "vocab_size", 30522),
-        dim: Int(json, "dim", 768),
-        nLayers: Int(json, "n_layers", 6),
-        nHeads: Int(json, "n_heads", 12),
-        hiddenDim: Int(json, "hidden_dim", 3072),
-        maxPositionEmbeddings: Int(json, "max_position_embeddings", 512),
-        dropout: Real(json, "dropout", 0.1),
-        attentionDropout: Real(json, "attention_dropout", 0.1),
-        activation: Text(json, "activation", "gelu"),
-        padTokenId: Int(json, "pad_token_id", 0),
-        sinusoidalPosEmbds: Flag(json, "sinusoidal_pos_embds", false),
-        initializerRange: Real(json, "initializer_range", 0.02));
-
-    public override JsonObject ToJsonObject() => new()
+    /// <summary>A field this implementation supports at one value only (the one its model code computes).</summary>
+    private protected static string Only(string value, string supported, string parameter)
     {
-        ["model_type"] = ModelType,
-        ["vocab_size"] = VocabSize,
-        ["dim"] = Dim,
-        ["n_layers"] = NLayers,
-        ["n_heads"] = NHeads,
-        ["hidden_dim"] = HiddenDim,
-        ["max_position_embeddings"] = MaxPositionEmbeddings,
-        ["dropout"] = Dropout,
-        ["attention_dropout"] = AttentionDropoutProb,
-        ["activation"] = Activation,
-        ["pad_token_id"] = PadToken,
-        ["sinusoidal_pos_embds"] = false,
-        ["initializer_range"] = InitializerRange,
-    };
-}
-
-/// <summary>Hugging Face <c>BertConfig</c> (absolute positions, GELU; others are refused).</summary>
-public sealed record BertConfig : EncoderConfig
-{
-    public BertConfig(int vocabSize = 30522, int hiddenSize = 768, int numHiddenLayers = 12, int numAttentionHeads = 12,
-        int intermediateSize = 3072, int maxPositionEmbeddings = 512, int typeVocabSize = 2, double hiddenDropoutProb = 0.1,
-        double attentionProbsDropoutProb = 0.1, double layerNormEps = 1e-12, string hiddenAct = "gelu", int padTokenId = 0,
-        double initializerRange = 0.02, double? classifierDropout = null)
-    {
-        RequirePositive(vocabSize, "vocab_size");
-        RequirePositive(hiddenSize, "hidden_size");
-        RequirePositive(numHiddenLayers, "num_hidden_layers");
-        RequirePositive(numAttentionHeads, "num_attention_heads");
-        RequirePositive(intermediateSize, "intermediate_size");
-        RequirePositive(maxPositionEmbeddings, "max_position_embeddings");
-        RequirePositive(typeVocabSize, "type_vocab_size");
-        Require(hiddenSize % numAttentionHeads == 0,
-            $"hidden_size ({hiddenSize}) must be divisible by num_attention_heads ({numAttentionHeads})");
-        RequireProbability(hiddenDropoutProb, "hidden_dropout_prob");
-        RequireProbability(attentionProbsDropoutProb, "attention_probs_dropout_prob");
-        Require(layerNormEps > 0 && layerNormEps < 1e-3, "layer_norm_eps must be in (0, 1e-3)");
-        Require(hiddenAct == "gelu", $"hidden_act '{hiddenAct}' is not supported (gelu)");
-        Require(padTokenId >= 0 && padTokenId < vocabSize, $"pad_token_id {padTokenId} outside the vocabulary");
-        RequireStandardDeviation(initializerRange, "initializer_range");
-        if (classifierDropout is { } p) RequireProbability(p, "classifier_dropout");
-        VocabSize = vocabSize;
-        HiddenSizeValue = hiddenSize;
-        NumHiddenLayers = numHiddenLayers;
-        NumAttentionHeads = numAttentionHeads;
-        IntermediateSize = intermediateSize;
-        MaxPositionEmbeddings = maxPositionEmbeddings;
-        TypeVocabSize = typeVocabSize;
-        HiddenDropoutProb = hiddenDropoutProb;
-        AttentionProbsDropoutProb = attentionProbsDropoutProb;
-        LayerNormEps = layerNormEps;
-        HiddenAct = hiddenAct;
-        PadToken = padTokenId;
-        InitializerRange = initializerRange;
-        ClassifierDropout = classifierDropout;
+        Require(value == supported, $"{FieldName(parameter)} '{value}' is not supported ({supported})");
+        return value;
     }
 
-    /// <summary>all-MiniLM-L6-v2 (the embedded default model).</summary>
-    public static BertConfig MiniLmL6 { get; } = new(vocabSize: 30522, hiddenSize: 384, numHiddenLayers: 6,
-        numAttentionHeads: 12, intermediateSize: 1536, maxPositionEmbeddings: 512, typeVocabSize: 2);
-
-    public override string ModelType => "bert";
-    public override int VocabSize { get; }
-    private int HiddenSizeValue { get; }
-    public int NumHiddenLayers { get; }
-    public int NumAttentionHeads { get; }
-    public int IntermediateSize { get; }
-    public int MaxPositionEmbeddings { get; }
-    public int TypeVocabSize { get; }
-    public double HiddenDropoutProb { get; }
-    public double AttentionProbsDropoutProb { get; }
-    public double LayerNormEps { get; }
-    public string HiddenAct { get; }
-    private int PadToken { get; }
-
-    public override int HiddenSize => HiddenSizeValue;
-    public override int NumLayers => NumHiddenLayers;
-    public override int NumHeads => NumAttentionHeads;
-    public override int MaxPositions => MaxPositionEmbeddings;
-    public override double HiddenDropout => HiddenDropoutProb;
-    public override double AttentionDropout => AttentionProbsDropoutProb;
-    public override int PadTokenId => PadToken;
-    public override double InitializerRange { get; }
-
-    /// <summary>Hugging Face <c>classifier_dropout</c>; null (the default) means "use hidden_dropout_prob".</summary>
-    public double? ClassifierDropout { get; }
-
-    /// <summary>BertForTokenClassification: <c>classifier_dropout if not None else hidden_dropout_prob</c>.</summary>
-    public override double TokenClassifierDropout => ClassifierDropout ?? HiddenDropoutProb;
-
-    internal static BertConfig FromJson(JsonObject json)
+    private protected static int TokenId(int value, int vocabSize, string parameter)
     {
-        var positions = Text(json, "position_embedding_type", "absolute");
-        Require(positions == "absolute", $"position_embedding_type '{positions}' is not supported (absolute)");
-        Require(!Flag(json, "is_decoder", false), "is_decoder = true is not supported");
-        return new(
-            vocabSize: Int(json, "vocab_size", 30522),
-            hiddenSize: Int(json, "hidden_size", 768),
-            numHiddenLayers: Int(json, "num_hidden_layers", 12),
-            numAttentionHeads: Int(json, "num_attention_heads", 12),
-            intermediateSize: Int(json, "intermediate_size", 3072),
-            maxPositionEmbeddings: Int(json, "max_position_embeddings", 512),
-            typeVocabSize: Int(json, "type_vocab_size", 2),
-            hiddenDropoutProb: Real(json, "hidden_dropout_prob", 0.1),
-            attentionProbsDropoutProb: Real(json, "attention_probs_dropout_prob", 0.1),
-            layerNormEps: Real(json, "layer_norm_eps", 1e-12),
-            hiddenAct: Text(json, "hidden_act", "gelu"),
-            padTokenId: Int(json, "pad_token_id", 0),
-            initializerRange: Real(json, "initializer_range", 0.02),
-            // JSON null (what Hugging Face writes by default) reads as absent: the hidden dropout applies.
-            classifierDropout: json["classifier_dropout"] is null ? null : Real(json, "classifier_dropout", 0));
+        Require(value >= 0 && value < vocabSize, string.Create(CultureInfo.InvariantCulture, $"{FieldName(parameter)} {value} outside the vocabulary"));
+        return value;
     }
-
-    public override JsonObject ToJsonObject() => new()
-    {
-        ["model_type"] = ModelType,
-        ["vocab_size"] = VocabSize,
-        ["hidden_size"] = HiddenSize,
-        ["num_hidden_layers"] = NumHiddenLayers,
-        ["num_attention_heads"] = NumAttentionHeads,
-        ["intermediate_size"] = IntermediateSize,
-        ["max_position_embeddings"] = MaxPositionEmbeddings,
-        ["type_vocab_size"] = TypeVocabSize,
-        ["hidden_dropout_prob"] = HiddenDropoutProb,
-        ["attention_probs_dropout_prob"] = AttentionProbsDropoutProb,
-        ["layer_norm_eps"] = LayerNormEps,
-        ["hidden_act"] = HiddenAct,
-        ["pad_token_id"] = PadToken,
-        ["position_embedding_type"] = "absolute",
-        ["initializer_range"] = InitializerRange,
-        ["classifier_dropout"] = ClassifierDropout,
-    };
 }

@@ -12,9 +12,6 @@ public interface IEncoder
 {
     EncoderConfig Config { get; }
 
-    /// <summary>The Hugging Face prefix the family sits under in a task checkpoint (<c>distilbert</c>, <c>bert</c>).</summary>
-    string CheckpointPrefix { get; }
-
     /// <summary>
     /// input_ids [B, T] int64, attention_mask [B, T] (1 = token, 0 = padding) → last hidden state [B, T, H].
     /// When <paramref name="hiddenStates"/> is given, the embeddings output and every layer's output are appended

@@ -15,7 +15,7 @@ public sealed record ModelSource(string Name, string Directory, EncoderConfig Co
 {
     public bool Lowercase => Tokenizer.DoLowerCase;
 
-    /// <summary>Hugging Face model_type: <c>distilbert</c> or <c>bert</c>.</summary>
+    /// <summary>Hugging Face model_type: <c>distilbert</c> or <c>bert</c> (see <see cref="EncoderFamilies"/>).</summary>
     public string Family => Config.ModelType;
 }
 
@@ -74,7 +74,8 @@ public static class ModelCatalog
 
     /// <summary>
     /// vocab.txt must fit the embeddings (an id at or past vocab_size would index outside them, inside libtorch) and
-    /// hold the special tokens the tokenizer emits. Read line by line: one entry per line, as Hugging Face reads it.
+    /// hold the special tokens the tokenizer emits. Read line by line as Hugging Face reads it: one entry per line,
+    /// whether lines end in LF, CRLF or CR; a token on several lines counts once per line (its last line is its id).
     /// </summary>
     private static void CheckVocabulary(string vocabPath, Tokenization.BertTokenizerSettings tokenizer, int vocabSize, string configPath)
     {
@@ -87,8 +88,7 @@ public static class ModelCatalog
             if (entries > vocabSize)
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture,
                     $"{vocabPath}: more than {vocabSize} entries, but {configPath} has vocab_size {vocabSize} (ids from {vocabSize} on have no embedding)"));
-            var token = line.TrimEnd('\r');
-            if (specials.Any(sp => sp.Item2 == token)) found.Add(token);
+            if (specials.Any(sp => sp.Item2 == line)) found.Add(line);
         }
         foreach (var (field, token) in specials)
             if (!found.Contains(token))

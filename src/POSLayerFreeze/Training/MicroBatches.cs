@@ -3,7 +3,7 @@ namespace POSLayerFreeze.Training;
 /// <summary>
 /// Splits one optimizer step's batch into length buckets that run forward and backward one after another, with the
 /// gradients accumulated: the padded batch's math at a fraction of its padding. Only the bucketing is chosen here;
-/// the loss normalisation that keeps the gradient equal is in <see cref="TrainStep"/>.
+/// the loss normalisation that keeps the gradient equal is in <see cref="Trainer.Backward"/>.
 /// </summary>
 public static class MicroBatches
 {

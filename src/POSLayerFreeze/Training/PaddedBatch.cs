@@ -4,9 +4,14 @@ using static TorchSharp.torch;
 
 namespace POSLayerFreeze.Training;
 
-/// <summary>A padded batch on the host, row-major [<see cref="BatchSize"/>, <see cref="Length"/>], ready for torch.tensor.</summary>
-public sealed record PaddedBatch(long[] InputIds, long[] AttentionMask, long[] Labels, int BatchSize, int Length)
+/// <summary>
+/// A padded batch on the host, row-major [<see cref="BatchSize"/>, <see cref="Length"/>], ready for torch.tensor.
+/// <see cref="Windows"/> names the window of each row: the stable key the cached prefix finds its states by.
+/// </summary>
+public sealed record PaddedBatch(int[] Windows, long[] InputIds, long[] AttentionMask, long[] Labels, int Length)
 {
+    public int BatchSize => Windows.Length;
+
     /// <summary>Pads the chosen windows to the longest one: pad id, mask 0 and label −100 beyond each window.</summary>
     public static PaddedBatch Of(IReadOnlyList<SentenceWindow> windows, IReadOnlyList<int> batch, int padId)
     {
@@ -30,7 +35,7 @@ public sealed record PaddedBatch(long[] InputIds, long[] AttentionMask, long[] L
                 labels[offset + t] = window.Labels[t];
             }
         }
-        return new PaddedBatch(inputIds, mask, labels, batch.Count, length);
+        return new PaddedBatch([.. batch], inputIds, mask, labels, length);
     }
 
     /// <summary>input_ids, attention_mask and labels as [B, T] int64 tensors on <paramref name="device"/>, owned by the caller's scope.</summary>

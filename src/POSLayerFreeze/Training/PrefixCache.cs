@@ -9,25 +9,25 @@ namespace POSLayerFreeze.Training;
 /// Opt-in cached-prefix training (<c>poslf run --cached-prefix</c>). When the embeddings and layers 0..k are frozen,
 /// their output for a window is fixed if they run without dropout: compute it once per training window (eval mode,
 /// no grad), keep it in one flat device buffer, and per step run only layers k+1…L−1 and the head on the gathered
-/// states. This changes the protocol — the frozen prefix sees no dropout — so it is recorded in the run's inputs and
-/// metrics and is never the default. Padded positions get zero states: attention masks them as keys, and their
-/// own outputs are never labelled, so real positions are unaffected.
+/// states — the model's forward with its frozen prefix replaced by a lookup keyed by window index. This changes the
+/// protocol — the frozen prefix sees no dropout — so it is recorded in the run's inputs and metrics and is never the
+/// default. Padded positions get zero states: attention masks them as keys, and their own outputs are never
+/// labelled, so real positions are unaffected.
 /// </summary>
 public sealed class PrefixCache : IDisposable
 {
     private readonly Tensor _states;          // [realTokens + 1, H]; the last row is zeros (padding)
-    private readonly long[] _offsets;         // window w starts at row _offsets[w]
-    private readonly int[] _lengths;
+    private readonly Tensor _starts;          // [windows] int64: window w starts at row _starts[w]
+    private readonly Tensor _lengths;         // [windows] int64
     private readonly IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> _rest;
     private readonly TokenClassifier _model;
     private readonly long _hidden;
-    private readonly Dictionary<IReadOnlyList<int>, Tensor> _prepared = new(ReferenceEqualityComparer.Instance);
 
-    private PrefixCache(Tensor states, long[] offsets, int[] lengths, int cachedLayers, IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> rest,
+    private PrefixCache(Tensor states, Tensor starts, Tensor lengths, int cachedLayers, IReadOnlyList<nn.Module<Tensor, Tensor, Tensor>> rest,
         TokenClassifier model, long hidden)
     {
         _states = states;
-        _offsets = offsets;
+        _starts = starts;
         _lengths = lengths;
         CachedLayers = cachedLayers;
         _rest = rest;
@@ -65,21 +65,22 @@ public sealed class PrefixCache : IDisposable
         var layers = model.Encoder.Layers;
         var device = model.ClassifierParameters()[0].device;
         var hidden = model.Config.HiddenSize;
-        var lengths = windows.Select(w => w.Length).ToArray();
-        var offsets = new long[windows.Count];
+        var lengths = windows.Select(w => (long)w.Length).ToArray();
+        var starts = new long[windows.Count];
         long total = 0;
         for (var i = 0; i < windows.Count; i++)
         {
-            offsets[i] = total;
+            starts[i] = total;
             total += lengths[i];
         }
-        var states = zeros([total + 1, hidden], dtype: model.ClassifierParameters()[0].dtype, device: device);
+        var cache = new PrefixCache(zeros([total + 1, hidden], dtype: model.ClassifierParameters()[0].dtype, device: device),
+            tensor(starts, device: device), tensor(lengths, device: device), cachedLayers, layers.Skip(cachedLayers).ToArray(), model, hidden);
         var wasTraining = model.training;
         model.eval();
         try
         {
             using var noGrad = no_grad();
-            foreach (var batch in BatchSampler.LongestFirst(lengths, batchSize))
+            foreach (var batch in BatchSampler.LongestFirst(windows.Select(w => w.Length).ToArray(), batchSize))
             {
                 using var scope = NewDisposeScope();
                 var padded = PaddedBatch.Of(windows, batch, padId);
@@ -88,70 +89,54 @@ public sealed class PrefixCache : IDisposable
                 var state = model.Encoder.Embed(ids);
                 for (var layer = 0; layer < cachedLayers; layer++) state = layers[layer].call(state, sdpaMask);
                 // Real positions only, row-major, into each window's rows of the flat buffer.
-                var rows = tensor(RowIndex(batch, lengths, offsets, padded.Length, total), device: device);
+                var rows = cache.Rows(tensor(padded.Windows.Select(w => (long)w).ToArray(), device: device), padded.Length);
                 var real = mask.view(-1).nonzero().squeeze(1);
-                states.index_copy_(0, rows.index_select(0, real), state.reshape(-1, hidden).index_select(0, real));
+                cache._states.index_copy_(0, rows.index_select(0, real), state.reshape(-1, hidden).index_select(0, real));
             }
+        }
+        catch
+        {
+            cache.Dispose();
+            throw;
         }
         finally
         {
             model.train(wasTraining);
         }
-        return new PrefixCache(states, offsets, lengths, cachedLayers, layers.Skip(cachedLayers).ToArray(), model, hidden);
+        return cache;
     }
 
     /// <summary>
-    /// Logits [B, T, labels] for the windows <paramref name="batch"/> (in that order, padded to the longest), from the
-    /// cached states through the trainable layers and the head; <paramref name="attentionMask"/> is the batch's [B, T]
-    /// mask on the model's device.
+    /// Logits [B, T, labels] for the windows <paramref name="windows"/> ([B] int64 window indices on the model's
+    /// device, in row order): their cached states through the trainable layers and the head. <paramref name="attentionMask"/>
+    /// is the batch's [B, T] mask; T may exceed the longest window. Everything stays on the device (no host copy).
     /// </summary>
-    public Tensor Forward(IReadOnlyList<int> batch, Tensor attentionMask)
+    public Tensor Forward(Tensor windows, Tensor attentionMask)
     {
-        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(attentionMask);
         using var scope = NewDisposeScope();
-        var length = attentionMask.shape[1];
-        var rows = _prepared.TryGetValue(batch, out var ready) && ready.shape[0] == batch.Count * length
-            ? ready
-            : tensor(RowIndex(batch, _lengths, _offsets, (int)length, _states.shape[0] - 1), device: _states.device);
-        var state = _states.index_select(0, rows).view(batch.Count, length, _hidden);
+        var (batch, length) = (attentionMask.shape[0], attentionMask.shape[1]);
+        var state = _states.index_select(0, Rows(windows, length)).view(batch, length, _hidden);   // [B, T, H]
         var sdpaMask = AttentionMasks.ForScaledDotProduct(attentionMask);
         foreach (var layer in _rest) state = layer.call(state, sdpaMask);
         return _model.Classify(state).MoveToOuterDisposeScope();
     }
 
-    /// <summary>
-    /// Uploads the gather indices of these batches (each padded to its longest window) once, so that
-    /// <see cref="Forward"/> on the same batch arrays copies nothing from the host: a copy from pageable memory would
-    /// wait for the GPU every step.
-    /// </summary>
-    public void Prepare(IEnumerable<IReadOnlyList<int>> batches)
+    /// <summary>[B·T]: per position of the windows padded to <paramref name="length"/>, its row in the state buffer
+    /// (the zero row beyond a window's end).</summary>
+    private Tensor Rows(Tensor windows, long length)
     {
-        ArgumentNullException.ThrowIfNull(batches);
-        foreach (var batch in batches)
-        {
-            if (_prepared.ContainsKey(batch)) continue;
-            var length = batch.Max(i => _lengths[i]);
-            _prepared[batch] = tensor(RowIndex(batch, _lengths, _offsets, length, _states.shape[0] - 1), device: _states.device).DetachFromDisposeScope();
-        }
-    }
-
-    /// <summary>Per padded position of the batch, its row in the flat buffer (<paramref name="padRow"/> beyond a window's end).</summary>
-    private static long[] RowIndex(IReadOnlyList<int> batch, int[] lengths, long[] offsets, int length, long padRow)
-    {
-        var rows = new long[batch.Count * length];
-        for (var b = 0; b < batch.Count; b++)
-        {
-            var window = batch[b];
-            for (var t = 0; t < length; t++) rows[b * length + t] = t < lengths[window] ? offsets[window] + t : padRow;
-        }
-        return rows;
+        var positions = arange(length, dtype: ScalarType.Int64, device: _states.device);                          // [T]
+        var rows = _starts.index_select(0, windows).unsqueeze(1) + positions;                                        // [B, T]
+        var padding = positions.unsqueeze(0) >= _lengths.index_select(0, windows).unsqueeze(1);                     // [B, T]
+        return rows.masked_fill(padding, _states.shape[0] - 1).view(-1);
     }
 
     public void Dispose()
     {
-        foreach (var rows in _prepared.Values) rows.Dispose();
-        _prepared.Clear();
         _states.Dispose();
+        _starts.Dispose();
+        _lengths.Dispose();
     }
 }

@@ -1,118 +1,66 @@
 using System.Diagnostics;
+using POSLayerFreeze.Data;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Tokenization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
 
 namespace POSLayerFreeze.Training;
 
-/// <summary>One entry of the training log, read on the loss-read interval (Hugging Face's <c>log_history</c> fields).</summary>
-/// <param name="Loss">Mean loss of the steps since the previous entry.</param>
-/// <param name="GradNorm">L2 norm of the trainable parameters' gradient at the entry's step, before any clipping.</param>
-public sealed record LogEntry(int Step, double Epoch, double Loss, double LearningRate, double GradNorm);
-
-/// <summary>What one training run did: steps, tokens (real and padded), time, and the log as read.</summary>
-public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, double Seconds, IReadOnlyList<LogEntry> Log)
-{
-    /// <summary>Cached-prefix mode: encoder layers whose output was cached (−1: mode off or nothing cacheable).</summary>
-    public int CachedLayers { get; init; } = -1;
-
-    /// <summary>The loss curve: (step, mean loss since the previous read).</summary>
-    public IReadOnlyList<(int Step, double Loss)> Loss => Log.Select(e => (e.Step, e.Loss)).ToArray();
-
-    public double TokensPerSecond => Seconds > 0 ? RealTokens / Seconds : 0;
-}
-
-/// <summary>How the loop runs, beyond the protocol: none of these change the math (bucketing changes only float
-/// rounding, and is recorded with the run).</summary>
-public sealed record TrainOptions
-{
-    /// <summary>Steps between host reads of the loss (the loop's only host sync); runs take it from the profile's
-    /// <see cref="TrainingProfile.LoggingSteps"/>.</summary>
-    public int LossReadInterval { get; init; } = TrainingProfile.DefaultLoggingSteps;
-
-    /// <summary>Opt-in cached frozen prefix (a different protocol: no dropout in the prefix), see <see cref="PrefixCache"/>.</summary>
-    public bool CachedPrefix { get; init; }
-
-    /// <summary>Per-bucket cost for <see cref="MicroBatches.Split"/>; null: each step runs as one padded batch.</summary>
-    public int? BucketOverheadTokens { get; init; } = MicroBatches.DefaultOverheadTokens;
-
-    /// <summary>The device's default: length buckets on the CPU, where padding costs its full compute; one padded
-    /// batch on CUDA, where a step is bound by per-kernel overhead and more launches cost more than padding.</summary>
-    public static int? DefaultBucketOverhead(Device device) => device.type == DeviceType.CUDA ? null : MicroBatches.DefaultOverheadTokens;
-}
-
-/// <summary>Progress callback: step done, total steps, last loss read (NaN until the first read).</summary>
-public delegate void TrainProgress(int step, int totalSteps, double loss);
-
-/// <summary>Called after each epoch's last step with the epochs done (1-based) and the steps done; the model is in
-/// training mode before and after (the trainer restores it), the training clock is paused meanwhile.</summary>
-public delegate void EpochEnd(int epochsDone, int step);
-
-/// <summary>Training stopped because the loss stopped being a finite number.</summary>
-public sealed class NonFiniteLossException(int step, double loss)
-    : Exception($"the training loss became {loss} at step {step}; the run is stopped (lower the learning rate or check the weights)")
-{
-    public int Step { get; } = step;
-}
-
 /// <summary>
-/// The one training loop: per step a dispose scope, forward and backward per length bucket (<see cref="TrainStep"/>),
-/// optional clipping, the linear schedule, an AdamW step. The loss stays on the device and is read every
-/// <see cref="TrainOptions.LossReadInterval"/> steps, so the loop never waits on the GPU.
+/// The one training loop, in nanoGPT's order: per step the learning rate of the schedule, the batch (already on the
+/// device), forward and backward per length bucket, optional clipping, the AdamW step, the log. The loss stays on the
+/// device and is read every <see cref="TrainRequest.LoggingSteps"/> steps, so the loop never waits on the GPU.
 /// </summary>
 public static class Trainer
 {
-    public const int LossReadInterval = TrainingProfile.DefaultLoggingSteps;
-
-    /// <param name="afterEpoch">Per-epoch work outside training (dev evaluation): excluded from the training time, and
-    /// it must not touch gradients, the optimizer or the RNG (evaluation in eval mode under no_grad does none of these).</param>
-    public static TrainStats Train(TokenClassifier model, IReadOnlyList<Parameter> trainable, IReadOnlyList<SentenceWindow> windows,
-        TrainingProfile profile, long seed, int padId, TrainOptions? options = null, TrainProgress? progress = null,
-        EpochEnd? afterEpoch = null, CancellationToken cancel = default)
+    public static TrainStats Train(TrainRequest request, CancellationToken cancel = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(windows);
-        ArgumentNullException.ThrowIfNull(profile);
-        options ??= new TrainOptions();
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.LossReadInterval);
+        ArgumentNullException.ThrowIfNull(request);
+        var (model, windows, profile) = (request.Model, request.Windows, request.Profile);
         var device = model.ClassifierParameters()[0].device;
+        // Every step's batch, a pure function of the windows, the profile and the seed: each epoch's order, each
+        // step's length buckets, padded.
         var lengths = windows.Select(w => w.Length).ToArray();
         var epochs = Enumerable.Range(0, profile.Epochs)
-            .Select(e => BatchSampler.Batches(lengths, profile.BatchSize, profile.BatchOrder, unchecked((ulong)seed), e)).ToArray();
+            .Select(e => BatchSampler.Batches(lengths, profile.BatchSize, profile.BatchOrder, unchecked((ulong)request.Seed), e)).ToArray();
         var totalSteps = epochs.Sum(e => e.Length);
-        using var optimizer = CreateOptimizer(model, trainable, profile);
+        using var optimizer = CreateOptimizer(model, request.Trainable, profile);
         using var lossSum = zeros(1, dtype: float32, device: device);
         var log = new List<LogEntry>();
         long realTokens = 0, paddedTokens = 0;
         var sinceRead = 0;
         var lastLoss = double.NaN;
         Tensor? gradNorm = null;
-        // Every batch is bucketed, padded and copied to the device before the clock starts: a host-to-device copy
-        // from pageable memory inside the loop would wait for the GPU each step.
-        var stepBatches = epochs.Select(batches => batches.Select(b => StepBatch.Upload(windows, b, padId, device, options.BucketOverheadTokens)).ToArray()).ToArray();
+        // Copied to the device before the clock starts: a host-to-device copy from pageable memory inside the loop
+        // would wait for the GPU each step.
+        var batches = epochs.Select(epoch => epoch
+            .Select(b => StepBatch.Upload(StepBatch.Pad(windows, b, request.PadId, request.BucketOverheadTokens), device)).ToArray()).ToArray();
         var clock = Stopwatch.StartNew();
         // Opt-in (changes the protocol): the frozen prefix runs once per window without dropout; its time counts.
-        using var prefix = options.CachedPrefix ? PrefixCache.Build(model, windows, padId, profile.EvalBatchSize) : null;
-        Func<DeviceBatch, Tensor>? forward = prefix is null ? null : bucket => prefix.Forward(bucket.Windows, bucket.AttentionMask);
-        prefix?.Prepare(stepBatches.SelectMany(e => e).SelectMany(s => s.Buckets).Select(b => b.Windows));
+        using var prefix = request.CachedPrefix ? PrefixCache.Build(model, windows, request.PadId, profile.EvalBatchSize) : null;
         model.train();
         var step = 0;
         try
         {
-            for (var epoch = 0; epoch < stepBatches.Length; epoch++)
+            for (var epoch = 0; epoch < batches.Length; epoch++)
             {
-                for (var inEpoch = 0; inEpoch < stepBatches[epoch].Length; inEpoch++)
+                for (var inEpoch = 0; inEpoch < batches[epoch].Length; inEpoch++)
                 {
                     cancel.ThrowIfCancellationRequested();
-                    var batch = stepBatches[epoch][inEpoch];
-                    var reading = sinceRead + 1 == options.LossReadInterval || step + 1 == totalSteps;
                     var learningRate = profile.LearningRateAt(step, totalSteps);
+                    optimizer.LearningRate = learningRate;
+                    var batch = batches[epoch][inEpoch];
+                    var reading = sinceRead + 1 == request.LoggingSteps || step + 1 == totalSteps;
                     using (var scope = NewDisposeScope())
                     {
-                        var loss = TrainStep.AccumulateGradients(model, batch, forward);
-                        var norm = TrainStep.ApplyUpdate(optimizer, learningRate, profile.MaxGradNorm, measureNorm: reading);
+                        var loss = Backward(model, prefix, batch);
+                        // The norm before clipping: always when clipping, else only when it is logged (no extra kernel).
+                        var norm = profile.MaxGradNorm is { } max ? optimizer.ClipGradNorm(max) : reading ? optimizer.GradNorm() : null;
+                        optimizer.Step();
+                        optimizer.ZeroGrad();
                         if (reading) gradNorm = norm!.MoveToOuterDisposeScope();
                         using (no_grad()) lossSum.add_(loss);
                     }
@@ -127,12 +75,12 @@ public static class Trainer
                         gradNorm.Dispose();
                         lossSum.zero_();
                         if (!double.IsFinite(lastLoss)) throw new NonFiniteLossException(step, lastLoss);
-                        log.Add(new LogEntry(step, epoch + (inEpoch + 1.0) / stepBatches[epoch].Length, lastLoss, learningRate, norm));
+                        log.Add(new LogEntry(step, epoch + (inEpoch + 1.0) / batches[epoch].Length, lastLoss, learningRate, norm));
                         sinceRead = 0;
                     }
-                    progress?.Invoke(step, totalSteps, lastLoss);
+                    request.Progress?.Invoke(step, totalSteps, lastLoss);
                 }
-                if (afterEpoch is not null)
+                if (request.AfterEpoch is { } afterEpoch)
                 {
                     // Measured time is training time only; on CUDA the pending steps finish before the clock stops.
                     if (device.type == DeviceType.CUDA) cuda.synchronize(device);
@@ -147,9 +95,35 @@ public static class Trainer
         }
         finally
         {
-            foreach (var batch in stepBatches.SelectMany(b => b)) batch.Dispose();
+            foreach (var batch in batches.SelectMany(b => b)) batch.Dispose();
         }
         return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, log) { CachedLayers = prefix?.CachedLayers ?? -1 };
+    }
+
+    /// <summary>
+    /// Forward and backward of one step's batch, bucket by bucket, through the model or, in cached-prefix mode, through
+    /// <paramref name="prefix"/>. Each bucket's loss is its summed cross-entropy (ignore −100) divided by the
+    /// labelled-token count of the <em>whole</em> batch, so the accumulated gradient and the summed loss equal those of
+    /// the padded batch's mean cross-entropy (what Hugging Face computes), whatever the bucketing. Returns that mean
+    /// loss (a detached device scalar); the gradients are accumulated into the trainable parameters.
+    /// </summary>
+    public static Tensor Backward(TokenClassifier model, PrefixCache? prefix, StepBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(batch);
+        Tensor? total = null;
+        foreach (var bucket in batch.Buckets)
+        {
+            var logits = prefix is null                                                                      // [b, T, labels]
+                ? model.call(bucket.InputIds, bucket.AttentionMask)
+                : prefix.Forward(bucket.Windows, bucket.AttentionMask);
+            var summed = cross_entropy(logits.view(-1, logits.shape[^1]), bucket.Labels.view(-1), ignore_index: Upos.IgnoreIndex,
+                reduction: nn.Reduction.Sum);
+            var loss = summed / batch.LabelledTokens;
+            loss.backward();
+            total = total is null ? loss.detach() : total + loss.detach();
+        }
+        return total!;
     }
 
     /// <summary>The profile's AdamW over <paramref name="trainable"/>, with its decay groups.</summary>

@@ -45,9 +45,6 @@ public sealed class StatisticsEdgeTests
             Assert.That(error!.ParamName, Is.EqualTo("df"));
             Assert.That(error.Message, Does.StartWith("The t distribution needs df > 0 and a number t. (Parameter 'df')"));
         }
-        // a = 0 refused as a, not as ln Γ(0) further in
-        var beta = Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.RegularizedBeta(0.5, 0, 1));
-        Assert.That((beta!.ParamName, beta.Message), Is.EqualTo(("a", "I_x(a, b) needs a > 0 and b > 0 (a = 0, b = 1). (Parameter 'a')")));
     }
 
     [Test]
@@ -59,14 +56,6 @@ public sealed class StatisticsEdgeTests
             var error = Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.Quantile(p, 3));
             Assert.That((error!.ParamName, error.ActualValue), Is.EqualTo(("p", (object)p)));
         }
-    }
-
-    [Test]
-    public void AContinuedFractionThatDoesNotConvergeSaysSoInsteadOfReturningANumber()
-    {
-        // a = b = 1e12 at the mean x = ½ needs on the order of √a = 1e6 terms, beyond the 10,000 allowed
-        var error = Assert.Throws<InvalidOperationException>(() => StudentT.RegularizedBeta(0.5, 1e12, 1e12));
-        Assert.That(error!.Message, Is.EqualTo("The incomplete beta continued fraction did not converge (x = 0.5, a = 1000000000000, b = 1000000000000)."));
     }
 
     [Test]

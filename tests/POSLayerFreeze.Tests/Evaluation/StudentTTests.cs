@@ -2,7 +2,7 @@ using POSLayerFreeze.Evaluation;
 
 namespace POSLayerFreeze.Tests.Evaluation;
 
-/// <summary>The t distribution against closed forms (ν = 1, 2, 4) and printed t tables; the incomplete beta against identities.</summary>
+/// <summary>The t distribution (MathNet.Numerics behind our checks) against closed forms (ν = 1, 2, 4) and printed t tables.</summary>
 public sealed class StudentTTests
 {
     private static readonly double[] Ts = [-30, -4.5, -1.3, -0.2, 0, 0.05, 0.7, 1.96, 3.1, 12, 250];
@@ -63,45 +63,11 @@ public sealed class StudentTTests
     }
 
     [Test]
-    public void Incomplete_beta_satisfies_its_identities()
-    {
-        foreach (var x in new[] { 1e-6, 0.1, 0.37, 0.5, 0.81, 0.999 })
-        {
-            foreach (var a in new[] { 0.5, 1.0, 2.5, 7.0, 40.0 })
-            {
-                Assert.That(StudentT.RegularizedBeta(x, a, 1), Is.EqualTo(Math.Pow(x, a)).Within(1e-12), $"I_x(a,1) = x^a, x = {x}, a = {a}");
-                Assert.That(StudentT.RegularizedBeta(x, 1, a), Is.EqualTo(1 - Math.Pow(1 - x, a)).Within(1e-12), $"I_x(1,b), x = {x}, b = {a}");
-                Assert.That(StudentT.RegularizedBeta(x, a, 3.5) + StudentT.RegularizedBeta(1 - x, 3.5, a), Is.EqualTo(1).Within(1e-12));
-            }
-        }
-        foreach (var a in new[] { 0.5, 3.0, 11.5, 200.0 })
-            Assert.That(StudentT.RegularizedBeta(0.5, a, a), Is.EqualTo(0.5).Within(1e-12), $"symmetric at a = b = {a}");
-        Assert.That(StudentT.RegularizedBeta(0, 2, 3), Is.Zero);
-        Assert.That(StudentT.RegularizedBeta(1, 2, 3), Is.EqualTo(1));
-    }
-
-    [Test]
-    public void Log_gamma_matches_factorials_and_root_pi()
-    {
-        double factorial = 1;
-        for (var n = 1; n <= 20; n++)
-        {
-            Assert.That(StudentT.LogGamma(n), Is.EqualTo(Math.Log(factorial)).Within(1e-10 * Math.Max(1, Math.Log(factorial))), $"Γ({n}) = {n - 1}!");
-            factorial *= n;
-        }
-        Assert.That(StudentT.LogGamma(0.5), Is.EqualTo(0.5 * Math.Log(Math.PI)).Within(1e-13));
-        Assert.That(StudentT.LogGamma(1e-3), Is.EqualTo(6.907178885383854).Within(1e-11), "ln Γ(0.001), Python math.lgamma");
-    }
-
-    [Test]
     public void Out_of_range_arguments_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.Cdf(1, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.Cdf(double.NaN, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.Quantile(1, 3));
         Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.Quantile(0, 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.RegularizedBeta(1.5, 1, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.RegularizedBeta(0.5, 0, 1));
-        Assert.Throws<ArgumentOutOfRangeException>(() => StudentT.LogGamma(0));
     }
 }

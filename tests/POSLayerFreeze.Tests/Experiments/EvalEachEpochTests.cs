@@ -111,11 +111,14 @@ public class EvalEachEpochTests : TinyTorchFixture
         using var model = POSLayerFreeze.Models.ModelCatalog.CreateClassifier(data.Model, Upos.Count);
         var trainable = POSLayerFreeze.Freezing.FreezePlan.Parse("baseline", model.Config.NumLayers).Apply(model);
         var wall = System.Diagnostics.Stopwatch.StartNew();
-        var stats = Trainer.Train(model, trainable, data.TrainWindows, profile, 42, data.Tokenizer.PadId, afterEpoch: (epochs, step) =>
+        var stats = Trainer.Train(new TrainRequest(model, trainable, data.TrainWindows, profile, 42, data.Tokenizer.PadId)
         {
-            calls.Add((epochs, step, model.training));
-            model.eval();   // what an evaluation leaves behind: the trainer must put the model back into training mode
-            Thread.Sleep(300);
+            AfterEpoch = (epochs, step) =>
+            {
+                calls.Add((epochs, step, model.training));
+                model.eval();   // what an evaluation leaves behind: the trainer must put the model back into training mode
+                Thread.Sleep(300);
+            },
         });
         wall.Stop();
         Assert.Multiple(() =>

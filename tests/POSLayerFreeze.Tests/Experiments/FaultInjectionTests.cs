@@ -38,7 +38,7 @@ public class FaultInjectionTests
         var uninterrupted = RunAndKill(Sweep(reference, profile), reference);
         Assert.That(uninterrupted.ExitCode, Is.Zero, uninterrupted.Output);
         var runCount = Configs.Length * Seeds.Length;
-        Assert.That(Summary.Inspect(reference).Runs, Has.Count.EqualTo(runCount));
+        Assert.That(ResultsFolder.Inspect(reference).Runs, Has.Count.EqualTo(runCount));
         var startup = uninterrupted.FirstRunTemp!.Value;
         var perRun = (uninterrupted.Wall - startup) / runCount;
 
@@ -64,7 +64,7 @@ public class FaultInjectionTests
             if (outcome.TempsLeft.Length > 0) insideWrite++;
             var moment = nthTemp is { } n ? $"at temp #{n}" : delay is { } d ? $"{d.TotalMilliseconds:F0} ms after start" : $"{afterFirstWrite!.Value.TotalMilliseconds:F0} ms after the first run write";
             log.Add(string.Create(CultureInfo.InvariantCulture,
-                $"kill {kill}: {moment}, {(outcome.ExitCode == 0 ? "finished first" : "killed")}, left [{string.Join(", ", outcome.TempsLeft)}], {Summary.Inspect(faulted).Runs.Count}/{runCount} run(s) accepted"));
+                $"kill {kill}: {moment}, {(outcome.ExitCode == 0 ? "finished first" : "killed")}, left [{string.Join(", ", outcome.TempsLeft)}], {ResultsFolder.Inspect(faulted).Runs.Count}/{runCount} run(s) accepted"));
             AssertAcceptedRunsAreExact(faulted, reference, log);
         }
 
@@ -74,7 +74,7 @@ public class FaultInjectionTests
             $"{insideWrite} of {Kills} kills left a temp file of their own (inside a write); uninterrupted sweep {uninterrupted.Wall.TotalSeconds:F1} s; total {clock.Elapsed.TotalSeconds:F0} s"));
         Assert.That(last.ExitCode, Is.Zero, last.Output);
 
-        Assert.That(Summary.Inspect(faulted).Runs, Has.Count.EqualTo(runCount));
+        Assert.That(ResultsFolder.Inspect(faulted).Runs, Has.Count.EqualTo(runCount));
         AssertAcceptedRunsAreExact(faulted, reference, log);
         Assert.That(Invariant.ToJson(SweepTests.ComparableSummary(faulted)), Is.EqualTo(Invariant.ToJson(SweepTests.ComparableSummary(reference))));
         // Name what differs (a one-off failure under load once showed 44 files for 43 and nothing more): the extra
@@ -145,7 +145,7 @@ public class FaultInjectionTests
     /// <summary>Every run the folder offers as finished is the uninterrupted sweep's run, to the byte where it can be.</summary>
     private static void AssertAcceptedRunsAreExact(string faulted, string reference, List<string> log)
     {
-        foreach (var run in Summary.Inspect(faulted).Runs)
+        foreach (var run in ResultsFolder.Inspect(faulted).Runs)
         {
             var rel = Path.GetRelativePath(faulted, run.Directory);
             var expectedDir = Path.Combine(reference, rel);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tests.Cli;
 
@@ -19,13 +20,13 @@ public class RunValidationTests
         var (correct, words) = SyntheticRuns.Uniform(8);
         SyntheticRuns.Write(dir, "baseline", 42, correct, words);
         runDir = Path.Combine(dir, "baseline", "seed-42");
-        Assert.That(Summary.Inspect(dir).Runs, Has.Count.EqualTo(1), "the synthetic run is valid to begin with");
+        Assert.That(ResultsFolder.Inspect(dir).Runs, Has.Count.EqualTo(1), "the synthetic run is valid to begin with");
         return dir;
     }
 
     private static RejectedRun Rejected(string dir)
     {
-        var contents = Summary.Inspect(dir);
+        var contents = ResultsFolder.Inspect(dir);
         Assert.That(contents.Runs, Is.Empty, "a bad run is not a finished run");
         Assert.That(contents.Rejected, Has.Count.EqualTo(1));
         return contents.Rejected[0];
@@ -195,7 +196,7 @@ public class RunIdentityTests : TinyTorchFixture
         var again = new SweepTests.RecordingObserver();
         Sweep.Run(request, specs, model, again, CancellationToken.None);
         Assert.That(again.Started.Select(s => s.Config), Is.EqualTo(new[] { "baseline" }));
-        Assert.That(Summary.Inspect(outDir).Rejected, Is.Empty);
+        Assert.That(ResultsFolder.Inspect(outDir).Rejected, Is.Empty);
     }
 
     [Test]

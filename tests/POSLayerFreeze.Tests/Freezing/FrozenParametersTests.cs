@@ -43,7 +43,7 @@ public class FrozenParametersTests : TinyTorchFixture
         if (frozenUnits.Length > 0) Assert.That(frozenCount, Is.GreaterThan(0));
 
         var before = all.ToDictionary(p => p.name, p => p.parameter.detach().contiguous().data<float>().ToArray());
-        var stats = Trainer.Train(model, trainable, data.TrainWindows, TinyWorld.Profile, seed: 7, data.Tokenizer.PadId);
+        var stats = Trainer.Train(new TrainRequest(model, trainable, data.TrainWindows, TinyWorld.Profile, Seed: 7, data.Tokenizer.PadId));
         Assert.That(stats.Steps, Is.GreaterThanOrEqualTo(3));
 
         foreach (var (name, parameter) in model.named_parameters())

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Golden;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Golden;

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using POSLayerFreeze.Evaluation;
 using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Golden;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 
 namespace POSLayerFreeze.Tests.Golden;

@@ -27,7 +27,7 @@ public class Point10MoreTests
         Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)), "promptly, not when the figures are done");
         Assert.That(run.Stderr, Has.One.StartsWith("poslf: interrupted"), run.All);
         // The finished run is kept; poslf report rebuilds what the summary phase did not write.
-        Assert.That(Summary.Inspect(dir).Runs, Has.Count.EqualTo(1));
+        Assert.That(ResultsFolder.Inspect(dir).Runs, Has.Count.EqualTo(1));
     }
 
     [Test]

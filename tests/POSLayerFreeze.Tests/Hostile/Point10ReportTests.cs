@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Tests.Cli;
 using POSLayerFreeze.Tests.Experiments;
 

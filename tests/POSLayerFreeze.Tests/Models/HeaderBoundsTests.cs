@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Tests.Cli;
 using POSLayerFreeze.Tests.Experiments;
+using POSLayerFreeze.Tokenization;
 
 namespace POSLayerFreeze.Tests.Models;
 
@@ -86,6 +87,51 @@ public class HeaderBoundsTests
         var vocab = Path.Combine(dir, "vocab.txt");
         File.WriteAllLines(vocab, File.ReadAllLines(vocab).Select(l => l == "[UNK]" ? "[unk-gone]" : l));
         Poslf.AssertError(Poslf.Run(Run(dir)), 1, vocab, "'[UNK]'", "unk_token");
+    }
+
+    [Test]
+    public void A_duplicated_vocabulary_line_is_read_as_hugging_face_reads_it()
+    {
+        // Issue 29 §9: the last line of a duplicated token is its id (load_vocab), where it was .NET's "An item with
+        // the same key has already been added" without a file name.
+        var dir = CopyOfTinyModel("vocab-duplicate");
+        var vocab = Path.Combine(dir, "vocab.txt");
+        var lines = File.ReadAllLines(vocab);
+        var last = lines.Length - 1;
+        var repeated = lines.Select((token, id) => (token, id)).First(t => !t.token.StartsWith('[')).token;
+        lines[last] = repeated;
+        File.WriteAllLines(vocab, lines);
+
+        var source = ModelCatalog.Resolve(dir);
+        var aligner = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+        Assert.That(aligner.EncodeWord(repeated), Is.EqualTo(new[] { last }));
+        var output = Path.Combine(TinyWorld.TempDir("vocab-duplicate-out"), "dev.jsonl");
+        var run = Poslf.Run("tokenize", "--split", "dev", "--data-dir", TinyWorld.DataDir, "--vocab", vocab, "--out", output);
+        Assert.That(run.ExitCode, Is.Zero, run.Stderr);
+    }
+
+    [Test]
+    public void A_crlf_vocabulary_gives_the_ids_of_the_lf_one()
+    {
+        var dir = CopyOfTinyModel("vocab-crlf");
+        var vocab = Path.Combine(dir, "vocab.txt");
+        File.WriteAllText(vocab, string.Join("\r\n", File.ReadAllLines(vocab)) + "\r\n");
+        var source = ModelCatalog.Resolve(dir);
+        var crlf = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+        var lf = WordPieceAligner.FromVocab(TinyWorld.Model.VocabPath, TinyWorld.Model.Tokenizer);
+        string[] words = ["The", "[UNK]", "walked", "xyzzy", "."];
+        Assert.That(crlf.Encode(words).InputIds, Is.EqualTo(lf.Encode(words).InputIds));
+        Assert.That((crlf.UnkId, crlf.PadId), Is.EqualTo((lf.UnkId, lf.PadId)));
+    }
+
+    [Test]
+    public void A_tokenizer_class_of_another_kind_is_a_user_error_naming_the_file_and_field()
+    {
+        // Issue 29 §10: refused by name already, but as "internal error … --verbose".
+        var dir = CopyOfTinyModel("tokenizer-gpt2");
+        var tokenizerConfig = Path.Combine(dir, "tokenizer_config.json");
+        File.WriteAllText(tokenizerConfig, """{"tokenizer_class": "GPT2Tokenizer"}""");
+        Poslf.AssertError(Poslf.Run(Run(dir)), 1, tokenizerConfig, "tokenizer_class 'GPT2Tokenizer'");
     }
 
     private static string[] Run(string modelDir) =>

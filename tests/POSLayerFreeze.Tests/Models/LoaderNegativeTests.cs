@@ -150,10 +150,23 @@ public class LoaderNegativeTests
         var tensors = Safetensors.Read(TinyWeights)
             .Where(kv => kv.Key.StartsWith("distilbert.", StringComparison.Ordinal))
             .ToDictionary(kv => kv.Key["distilbert.".Length..], kv => kv.Value);
-        tensors["pooler.dense.bias"] = new SafetensorsEntry("p", "F32", [1], [0]);
+        tensors["embeddings.position_ids"] = new SafetensorsEntry("p", "F32", [1], [0]);
         using var model = new TokenClassifier(TinyConfig, 17);
         var report = CheckpointLoader.Load(model, tensors, loadClassifier: false, "bare");
         Assert.That(report.Loaded, Is.EqualTo(tensors.Count - 1));
+        Assert.That(report.Ignored, Is.EqualTo(new[] { "embeddings.position_ids" }));
+    }
+
+    [Test]
+    public void AnotherFamilysHeadIsRefusedNotIgnored()
+    {
+        // The known heads are the family's own: BERT's pooler beside a DistilBERT encoder is a checkpoint of
+        // something else, refused like any unknown key (it was ignored while the list was shared by all families).
+        var tensors = Safetensors.Read(TinyWeights).ToDictionary();
+        tensors["pooler.dense.bias"] = new SafetensorsEntry("p", "F32", [1], [0]);
+        using var model = new TokenClassifier(TinyConfig, 5);
+        var error = Assert.Throws<CheckpointMismatchException>(() => CheckpointLoader.Load(model, tensors, loadClassifier: true, "tiny"))!;
+        Assert.That(error.Unexpected, Is.EqualTo(new[] { "pooler.dense.bias" }));
     }
 
     [Test]

@@ -54,6 +54,32 @@ public class WordPieceAlignerContractTests
     }
 
     [Test]
+    public void A_duplicated_token_takes_the_id_of_its_last_line_as_in_hugging_face()
+    {
+        // transformers' load_vocab: `for index, token in enumerate(tokens): vocab[token.rstrip("\n")] = index`, so a
+        // later line replaces an earlier one. Before, the WordPiece library refused the file with .NET's
+        // "An item with the same key has already been added" and no file name.
+        var aligner = WordPieceAligner.FromVocab(Vocab(TinyVocab + "hello\n[UNK]\n"), BertTokenizerSettings.Uncased);
+        Assert.That(aligner.EncodeWord("hellos"), Is.EqualTo(new[] { 7, 6 }), "the piece found by WordPiece gets the last id too");
+        Assert.That(aligner.EncodeWord("hello"), Is.EqualTo(new[] { 7 }));
+        Assert.That(aligner.UnkId, Is.EqualTo(8), "special tokens as well");
+        Assert.That(aligner.EncodeWord("xyz"), Is.EqualTo(new[] { 8 }));
+        Assert.That(aligner.EncodeWord("[UNK]"), Is.EqualTo(new[] { 8 }), "a special token inside a word");
+    }
+
+    [TestCase("\n")]
+    [TestCase("\r\n")]
+    [TestCase("\r")]
+    public void Lf_crlf_and_cr_line_ends_give_the_same_ids(string lineEnd)
+    {
+        // Python's text mode (universal newlines), which load_vocab reads through, ends a line at each of the three
+        // and drops it; "[UNK]\r" is never a token there, nor here.
+        var aligner = WordPieceAligner.FromVocab(Vocab(TinyVocab.Replace("\n", lineEnd, StringComparison.Ordinal)), BertTokenizerSettings.Uncased);
+        Assert.That((aligner.PadId, aligner.UnkId, aligner.ClsId, aligner.SepId), Is.EqualTo((0, 1, 2, 3)));
+        Assert.That(aligner.EncodeWord("hellos"), Is.EqualTo(new[] { 5, 6 }));
+    }
+
+    [Test]
     public void A_vocabulary_without_the_special_tokens_is_refused_naming_them_and_the_file()
     {
         var e = Assert.Throws<InvalidDataException>(() => WordPieceAligner.FromVocab(Vocab("[PAD]\n[UNK]\n[SEP]\nhello\n"), BertTokenizerSettings.Uncased));

@@ -5,7 +5,7 @@ namespace POSLayerFreeze.Tests.Training;
 /// <summary>
 /// MicroBatches.Split's argument checks, its "no positive overhead means one bucket" rule, and the exact buckets on
 /// hand-worked cases: their order (longest first, which fixes the order gradients are accumulated in) and the tie
-/// rule (on equal cost the first cut found, i.e. the larger last bucket, wins). TrainStepTests checks only that the
+/// rule (on equal cost the first cut found, i.e. the larger last bucket, wins). BucketedBackwardTests checks only that the
 /// cost is minimal, which every tie-break and every bucket order satisfies.
 /// </summary>
 [TestFixture]

@@ -12,7 +12,7 @@ namespace POSLayerFreeze.Tests.Training;
 /// <summary>
 /// PrefixCache beyond "the cached logits equal the model's at real positions" (PrefixCacheTests): its argument
 /// checks, the frozen-prefix rule on partly frozen units, the training mode it restores, the zero state at padded
-/// positions, and that Forward on a prepared batch array gathers through the indices Prepare uploaded.
+/// positions, and that Forward finds each row's states by its window index alone (any order, any padded length).
 /// </summary>
 [TestFixture]
 public sealed class PrefixCacheBookkeepingTests
@@ -53,6 +53,8 @@ public sealed class PrefixCacheBookkeepingTests
             return (cat([ids, pad], 1), cat([mask, pad], 1));
     }
 
+    private static Tensor Ids(int[] batch) => tensor(batch.Select(i => (long)i).ToArray());
+
     private static float RealDifference(Tensor expected, Tensor actual, Tensor mask)
     {
         using var scope = NewDisposeScope();
@@ -74,9 +76,9 @@ public sealed class PrefixCacheBookkeepingTests
         FreezePlan.Parse("clpf-emb", model.Config.NumLayers).Apply(model);
         using var cache = PrefixCache.Build(model, windows, padId: 0, batchSize: 4)!;
         using var mask = ones([1, 4], ScalarType.Int64);
-        Assert.That(() => cache.Forward(null!, mask), NullArgument("batch"));
-        Assert.That(() => cache.Forward([0], null!), NullArgument("attentionMask"));
-        Assert.That(() => cache.Prepare(null!), NullArgument("batches"));
+        using var ids = Ids([0]);
+        Assert.That(() => cache.Forward(null!, mask), NullArgument("windows"));
+        Assert.That(() => cache.Forward(ids, null!), NullArgument("attentionMask"));
     }
 
     [Test]
@@ -124,7 +126,8 @@ public sealed class PrefixCacheBookkeepingTests
         var (ids, mask) = Padded(windows, batch);
         using (ids)
         using (mask)
-        using (var logits = cache.Forward(batch, mask))
+        using (var windowIds = Ids(batch))
+        using (var logits = cache.Forward(windowIds, mask))
         using (var expected = model.forward(ids, mask))
         using (var bias = model.ClassifierParameters()[1].detach().clone())
         {
@@ -140,7 +143,7 @@ public sealed class PrefixCacheBookkeepingTests
     }
 
     [Test]
-    public void AMaskLongerThanThePreparedBatchIsGatheredAfresh()
+    public void AMaskLongerThanTheLongestWindowGathersTheZeroStateBeyondIt()
     {
         using var model = Tiny();
         FreezePlan.Parse("clpf-emb+0", model.Config.NumLayers).Apply(model);
@@ -149,12 +152,12 @@ public sealed class PrefixCacheBookkeepingTests
         model.eval();
         using var noGrad = no_grad();
         int[] batch = [5, 1, 8];
-        cache.Prepare([batch]);
-        // Padded three columns beyond the batch's longest window: the prepared indices are one length too short.
+        // Padded three columns beyond the batch's longest window.
         var (ids, mask) = Padded(windows, batch, extraColumns: 3);
         using (ids)
         using (mask)
-        using (var logits = cache.Forward(batch, mask))
+        using (var windowIds = Ids(batch))
+        using (var logits = cache.Forward(windowIds, mask))
         using (var expected = model.forward(ids, mask))
         {
             Assert.That(logits.shape, Is.EqualTo(new long[] { 3, batch.Max(i => windows[i].Length) + 3, 5 }));
@@ -163,37 +166,33 @@ public sealed class PrefixCacheBookkeepingTests
     }
 
     [Test]
-    public void APreparedBatchArrayIsGatheredThroughTheUploadedIndices()
+    public void EachRowFindsItsStatesByItsWindowIndexInAnyOrder()
     {
-        // Prepare uploads each batch array's gather indices once, keyed by the array itself, and Forward on that array
-        // uses them instead of rebuilding them on the host (the point: no host copy per step). The trainer never
-        // changes a batch array after Prepare; reordering one in place here is the only outside view of which indices
-        // Forward used: the uploaded ones still gather the original order.
+        // The key is the window index, nothing else: the same windows in another order, and one window twice, each
+        // get their own states (the model's forward on the same rows is the oracle).
         using var model = Tiny();
         FreezePlan.Parse("clpf-emb+0", model.Config.NumLayers).Apply(model);
         var windows = Windows();
         using var cache = PrefixCache.Build(model, windows, padId: 0, batchSize: 4)!;
         model.eval();
         using var noGrad = no_grad();
-        int[] original = [3, 6, 0, 2];
-        var lengths = original.Select(i => windows[i].Length).ToArray();
-        Assert.That(lengths.Max(), Is.Not.EqualTo(lengths.Min()), "unequal lengths: Prepare must pad to the longest");
-        var batch = original.ToArray();
-        cache.Prepare([batch]);
-        cache.Prepare([batch]);   // a second Prepare of the same array keeps the first upload
-        var (ids, mask) = Padded(windows, original);
-        using (ids)
-        using (mask)
-        using (var expected = cache.Forward(original, mask))   // another array: gathered afresh
-        using (var oracle = model.forward(ids, mask))
+        foreach (int[] batch in new[] { new[] { 3, 6, 0, 2 }, [2, 0, 6, 3], [8, 8, 1] })
         {
-            Assert.That(RealDifference(oracle, expected, mask), Is.LessThan(1e-5f));
-            Array.Reverse(batch);
-            cache.Prepare([batch]);   // already prepared: not uploaded again
-            using var prepared = cache.Forward(batch, mask);
-            Assert.That(prepared.equal(expected).all().item<bool>(), Is.True, "Forward on the prepared array gathers the uploaded (original) order");
-            using var fresh = cache.Forward(batch.ToArray(), mask);
-            Assert.That(fresh.equal(expected).all().item<bool>(), Is.False, "the reversed order gathered afresh differs (the check above can fail)");
+            var (ids, mask) = Padded(windows, batch);
+            using (ids)
+            using (mask)
+            using (var windowIds = Ids(batch))
+            using (var logits = cache.Forward(windowIds, mask))
+            using (var expected = model.forward(ids, mask))
+                Assert.That(RealDifference(expected, logits, mask), Is.LessThan(1e-5f), string.Join(",", batch));
         }
+        // The check can fail: the rows of one order are not those of another.
+        var (firstIds, firstMask) = Padded(windows, [3, 6, 0, 2]);
+        using (firstIds)
+        using (firstMask)
+        using (var reversed = Ids([2, 0, 6, 3]))
+        using (var wrong = cache.Forward(reversed, firstMask))
+        using (var expected = model.forward(firstIds, firstMask))
+            Assert.That(RealDifference(expected, wrong, firstMask), Is.GreaterThan(1e-3f));
     }
 }

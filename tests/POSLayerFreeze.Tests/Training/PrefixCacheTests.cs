@@ -55,7 +55,8 @@ public sealed class PrefixCacheTests
         using var ids = tensor(padded.InputIds, shape);
         using var mask = tensor(padded.AttentionMask, shape);
         using var expected = model.forward(ids, mask);
-        using var actual = cache.Forward(batch, mask);
+        using var windowIds = tensor(batch.Select(i => (long)i).ToArray());
+        using var actual = cache.Forward(windowIds, mask);
         using var real = mask.unsqueeze(-1).to_type(ScalarType.Bool);
         var difference = (expected - actual).abs().masked_fill(real.logical_not(), 0).max().item<float>();
         Assert.That(difference, Is.LessThan(1e-5f));

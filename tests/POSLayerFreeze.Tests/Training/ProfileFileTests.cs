@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tests.Cli;
 using POSLayerFreeze.Tests.Experiments;
@@ -109,8 +110,8 @@ public class ProfileFileTests
             Assert.That(loaded.EvalEachEpoch, Is.True, "read back from a file");
             Assert.That(ProfileFile.Load(Write("""{"name": "mini", "version": 1, "epochs": 2, "batch_size": 16, "learning_rate": 3e-5}""")).EvalEachEpoch,
                 Is.False, "left out: off");
-            Assert.That(Summary.ProtocolLine(on.ToJson()), Does.Contain(", dev accuracy after every epoch"));
-            Assert.That(Summary.ProtocolLine(TrainingProfile.Smoke.ToJson()), Does.Contain(", dev accuracy after training, loss logged every 50 steps"));
+            Assert.That(SummaryMarkdown.ProtocolLine(on.ToJson()), Does.Contain(", dev accuracy after every epoch"));
+            Assert.That(SummaryMarkdown.ProtocolLine(TrainingProfile.Smoke.ToJson()), Does.Contain(", dev accuracy after training, loss logged every 50 steps"));
         });
         var (code, stdout, stderr) = Poslf.Run("profile", "show", "smoke", "--eval-each-epoch");
         Assert.That(code, Is.EqualTo(0), stderr);
@@ -129,7 +130,7 @@ public class ProfileFileTests
             Assert.That(ProfileFile.ToFileJson(TrainingProfile.Full)["logging_steps"]!.GetValue<int>(), Is.EqualTo(50), "profile show lists it");
             Assert.That((fine.Name, fine.LoggingSteps, fine.ToJson()["logging_steps"]!.GetValue<int>()), Is.EqualTo(("full+log=10", 10, 10)));
             Assert.That(ProfileFile.Load(Write(FileText(fine with { Name = "mine" }))).LoggingSteps, Is.EqualTo(10), "read back from a file");
-            Assert.That(Summary.ProtocolLine(fine.ToJson()), Does.EndWith(", loss logged every 10 steps"));
+            Assert.That(SummaryMarkdown.ProtocolLine(fine.ToJson()), Does.EndWith(", loss logged every 10 steps"));
             Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LoggingSteps: 0)),
                 Throws.TypeOf<UsageException>().With.Message.EndsWith("(--logging-steps)"));
         });

@@ -29,7 +29,7 @@ public sealed class ProtocolGuardTests
         TorchRuntime.Seed(42);
         using var model = ModelCatalog.CreateClassifier(source ?? TinyWorld.Model, Upos.Tags.Count);
         var trainable = FreezePlan.Parse("baseline", model.Config.NumLayers).Apply(model);
-        Trainer.Train(model, trainable, Data.TrainWindows, profile, 42, Data.Tokenizer.PadId);
+        Trainer.Train(new TrainRequest(model, trainable, Data.TrainWindows, profile, 42, Data.Tokenizer.PadId));
         return model.ClassifierParameters()[0].data<float>().ToArray();
     }
 

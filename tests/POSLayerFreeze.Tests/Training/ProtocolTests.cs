@@ -90,7 +90,7 @@ public sealed class ProtocolTests
         using var model = ModelCatalog.CreateClassifier(TinyWorld.Model, POSLayerFreeze.Data.Upos.Tags.Count);
         var trainable = FreezePlan.Parse("baseline", model.Config.NumLayers).Apply(model);
         var profile = TinyWorld.Profile with { Epochs = 2 };
-        var stats = Trainer.Train(model, trainable, data.TrainWindows, profile, 7, data.Tokenizer.PadId, new TrainOptions { LossReadInterval = 1 });
+        var stats = Trainer.Train(new TrainRequest(model, trainable, data.TrainWindows, profile, 7, data.Tokenizer.PadId) { LoggingSteps = 1 });
         var perEpoch = stats.Steps / 2;
         Assert.That(stats.Log.Select(e => e.Step), Is.EqualTo(Enumerable.Range(1, stats.Steps)));
         Assert.That(stats.Log[perEpoch - 1].Epoch, Is.EqualTo(1.0).Within(1e-12));

@@ -36,8 +36,8 @@ public sealed class TrainerLoopTests
 
     private static TrainingProfile Profile => OracleCases.Profile(OracleCases.Case(Case));
 
-    /// <summary>The oracle case's model and windows with <paramref name="plan"/> applied, trained with <paramref name="options"/>.</summary>
-    private static TrainStats TrainOracleCase(string plan, TrainOptions options, TrainProgress? progress = null, EpochEnd? afterEpoch = null,
+    /// <summary>The oracle case's model and windows with <paramref name="plan"/> applied, trained as <paramref name="settings"/> sets.</summary>
+    private static TrainStats TrainOracleCase(string plan, Func<TrainRequest, TrainRequest> settings, TrainProgress? progress = null, EpochEnd? afterEpoch = null,
         Action<TokenClassifier>? before = null, TokenClassifier? model = null)
     {
         using var owned = model is null ? OracleCases.CreateModel(Case) : null;
@@ -45,8 +45,10 @@ public sealed class TrainerLoopTests
         var windows = OracleCases.Windows(classifier.Config.VocabSize);
         var trainable = FreezePlan.Parse(plan, classifier.Config.NumLayers).Apply(classifier);
         before?.Invoke(classifier);
-        return Trainer.Train(classifier, trainable, windows, Profile, OracleCases.Seed, classifier.Config.PadTokenId, options,
-            progress, afterEpoch);
+        return Trainer.Train(settings(new TrainRequest(classifier, trainable, windows, Profile, OracleCases.Seed, classifier.Config.PadTokenId)
+        {
+            Progress = progress, AfterEpoch = afterEpoch,
+        }));
     }
 
     [Test]
@@ -56,7 +58,7 @@ public sealed class TrainerLoopTests
         var progress = new List<(int Step, int Total, double Loss, bool Training)>();
         TokenClassifier? seen = null;
         // Started in eval mode: the trainer itself must switch dropout on (this model has none, so only the flag shows).
-        var stats = TrainOracleCase("baseline", new TrainOptions { LossReadInterval = 5, BucketOverheadTokens = null },
+        var stats = TrainOracleCase("baseline", r => r with { LoggingSteps = 5, BucketOverheadTokens = null },
             (step, total, loss) => progress.Add((step, total, loss, seen!.training)),
             before: m => { seen = m; m.eval(); });
 
@@ -109,7 +111,7 @@ public sealed class TrainerLoopTests
         TokenClassifier? seen = null;
         double callbackSeconds = 0, progressSeconds = 0;
         var outer = new Stopwatch();
-        var stats = TrainOracleCase("baseline", new TrainOptions(),
+        var stats = TrainOracleCase("baseline", r => r,
             progress: (step, _, _) =>
             {
                 modes.Add(seen!.training);
@@ -146,7 +148,7 @@ public sealed class TrainerLoopTests
         var oracle = OracleSteps("all");
         foreach (var cached in new[] { false, true })
         {
-            var stats = TrainOracleCase("all", new TrainOptions { LossReadInterval = 1, CachedPrefix = cached });
+            var stats = TrainOracleCase("all", r => r with { LoggingSteps = 1, CachedPrefix = cached });
             Assert.That(stats.CachedLayers, Is.EqualTo(cached ? 2 : -1), $"cached {cached}");
             Assert.That(stats.Log.Select(e => e.Loss), Is.EqualTo(oracle.Select(s => s["loss"]!.GetValue<double>())).Within(Tolerance), $"cached {cached}");
         }
@@ -160,7 +162,7 @@ public sealed class TrainerLoopTests
         float[] Head(bool cached)
         {
             using var model = WithDropout(Case);
-            TrainOracleCase("all", new TrainOptions { CachedPrefix = cached }, model: model);
+            TrainOracleCase("all", r => r with { CachedPrefix = cached }, model: model);
             return model.ClassifierParameters()[0].data<float>().ToArray();
         }
         var plain = Head(cached: false);
@@ -189,8 +191,11 @@ public sealed class TrainerLoopTests
         var before = model.ClassifierParameters()[0].data<float>().ToArray();
         var trainable = FreezePlan.Parse("baseline", model.Config.NumLayers).Apply(model);
         var steps = 0;
-        Assert.Throws<OperationCanceledException>(() => Trainer.Train(model, trainable, OracleCases.Windows(model.Config.VocabSize), Profile,
-            OracleCases.Seed, model.Config.PadTokenId, progress: (_, _, _) => steps++, cancel: cancel.Token));
+        var request = new TrainRequest(model, trainable, OracleCases.Windows(model.Config.VocabSize), Profile, OracleCases.Seed, model.Config.PadTokenId)
+        {
+            Progress = (_, _, _) => steps++,
+        };
+        Assert.Throws<OperationCanceledException>(() => Trainer.Train(request, cancel.Token));
         Assert.That(steps, Is.Zero);
         Assert.That(model.ClassifierParameters()[0].data<float>().ToArray(), Is.EqualTo(before));
     }
@@ -198,7 +203,7 @@ public sealed class TrainerLoopTests
     [Test]
     public void ANonFiniteLossStopsTheRunAtTheReadNamingTheStep()
     {
-        var e = Assert.Throws<NonFiniteLossException>(() => TrainOracleCase("baseline", new TrainOptions { LossReadInterval = 1 },
+        var e = Assert.Throws<NonFiniteLossException>(() => TrainOracleCase("baseline", r => r with { LoggingSteps = 1 },
             before: m =>
             {
                 using var noGrad = no_grad();
@@ -218,15 +223,18 @@ public sealed class TrainerLoopTests
         var windows = OracleCases.Windows(model.Config.VocabSize);
         Assert.Multiple(() =>
         {
-            Assert.That(() => Trainer.Train(null!, trainable, windows, Profile, 1, 0),
-                Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("model"));
-            Assert.That(() => Trainer.Train(model, trainable, null!, Profile, 1, 0),
-                Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("windows"));
-            Assert.That(() => Trainer.Train(model, trainable, windows, null!, 1, 0),
-                Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("profile"));
+            Assert.That(() => Trainer.Train(null!), Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("request"));
+            Assert.That(() => new TrainRequest(null!, trainable, windows, Profile, 1, 0),
+                Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("Model"));
+            Assert.That(() => new TrainRequest(model, null!, windows, Profile, 1, 0),
+                Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("Trainable"));
+            Assert.That(() => new TrainRequest(model, trainable, null!, Profile, 1, 0),
+                Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("Windows"));
+            Assert.That(() => new TrainRequest(model, trainable, windows, null!, 1, 0),
+                Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("Profile"));
             foreach (var interval in new[] { 0, -1 })
-                Assert.That(() => Trainer.Train(model, trainable, windows, Profile, 1, 0, new TrainOptions { LossReadInterval = interval }),
-                    Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("options.LossReadInterval"), $"interval {interval}");
+                Assert.That(() => new TrainRequest(model, trainable, windows, Profile, 1, 0) { LoggingSteps = interval },
+                    Throws.TypeOf<ArgumentOutOfRangeException>().With.Property("ParamName").EqualTo("LoggingSteps"), $"interval {interval}");
             Assert.That(() => Trainer.CreateOptimizer(model, trainable, null!),
                 Throws.TypeOf<ArgumentNullException>().With.Property("ParamName").EqualTo("profile"));
             Assert.That(() => Trainer.DecayExempt(null!, trainable, WeightDecayExclusion.BiasAndLayerNorm),
@@ -251,11 +259,12 @@ public sealed class TrainerLoopTests
     }
 
     [Test]
-    public void BucketingIsTheCpusDefaultAndOnePaddedBatchCudas()
+    public void TheRequestsDefaultsAreBucketsTheProfilesLoggingStepsAndNoCache()
     {
-        // Only the device's type is read: a CUDA device object needs no GPU.
-        Assert.That(TrainOptions.DefaultBucketOverhead(CPU), Is.EqualTo(MicroBatches.DefaultOverheadTokens));
-        Assert.That(TrainOptions.DefaultBucketOverhead(new Device(DeviceType.CUDA, 0)), Is.Null);
-        Assert.That(new TrainOptions().BucketOverheadTokens, Is.EqualTo(MicroBatches.DefaultOverheadTokens));
+        // Which devices bucket by default is DevicePolicy.LengthBuckets (DevicePolicyTests).
+        using var model = OracleCases.CreateModel(Case);
+        var request = new TrainRequest(model, [], [], Profile, 1, 0);
+        Assert.That((request.BucketOverheadTokens, request.LoggingSteps, request.CachedPrefix),
+            Is.EqualTo(((int?)MicroBatches.DefaultOverheadTokens, TrainingProfile.DefaultLoggingSteps, false)));
     }
 }

@@ -139,8 +139,10 @@ public sealed class TrainingOracleTests
                 "our weight-decay groups and the oracle's (Hugging Face Trainer's rule) differ");
         }
 
-        var stats = Trainer.Train(classifier, trainable, windows, profile, OracleCases.Seed, classifier.Config.PadTokenId,
-            new TrainOptions { LossReadInterval = 1, BucketOverheadTokens = bucketed ? MicroBatches.DefaultOverheadTokens : null });
+        var stats = Trainer.Train(new TrainRequest(classifier, trainable, windows, profile, OracleCases.Seed, classifier.Config.PadTokenId)
+        {
+            LoggingSteps = 1, BucketOverheadTokens = bucketed ? MicroBatches.DefaultOverheadTokens : null,
+        });
 
         Assert.That(stats.Loss, Has.Count.EqualTo(oracleSteps.Count), "one loss per step");
         Assert.That(stats.Log, Has.Count.EqualTo(oracleSteps.Count), "one log entry per step");

@@ -12,10 +12,11 @@ namespace POSLayerFreeze.Tests.Training;
 
 /// <summary>
 /// Length-bucketed steps compute the padded batch's gradient: with dropout off (eval mode), every bucketing of a
-/// batch accumulates the same gradient and the same mean loss as one padded batch, on both encoder families.
+/// batch accumulates the same gradient (<see cref="Trainer.Backward"/>) and the same mean loss as one padded batch,
+/// on both encoder families.
 /// </summary>
 [TestFixture]
-public sealed class TrainStepTests
+public sealed class BucketedBackwardTests
 {
     private static SentenceWindow[] Windows(int count, int vocab, int labels, ulong seed)
     {
@@ -35,9 +36,9 @@ public sealed class TrainStepTests
     {
         foreach (var p in model.parameters()) p.grad?.zero_();
         int[] batch = [.. Enumerable.Range(0, windows.Length)];
-        using var step = StepBatch.Upload(windows, batch, padId: 0, CPU, overhead);
+        using var step = StepBatch.Upload(StepBatch.Pad(windows, batch, padId: 0, overhead), CPU);
         buckets = step.Buckets.Count;
-        using (var scope = NewDisposeScope()) loss = TrainStep.AccumulateGradients(model, step).item<float>();
+        using (var scope = NewDisposeScope()) loss = Trainer.Backward(model, prefix: null, step).item<float>();
         return model.named_parameters().Where(p => p.parameter.grad is not null).ToDictionary(p => p.name, p => p.parameter.grad!.clone());
     }
 

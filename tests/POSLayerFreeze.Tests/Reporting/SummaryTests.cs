@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
+using POSLayerFreeze.Tests.Experiments;
 
-namespace POSLayerFreeze.Tests.Experiments;
+namespace POSLayerFreeze.Tests.Reporting;
 
-/// <summary>Summary, claims, merge rules and the figure on hand-written run folders with known numbers.</summary>
+/// <summary>Summary, claims and the figure on hand-written run folders with known numbers.</summary>
 public class SummaryTests
 {
     /// <summary>
@@ -34,13 +36,13 @@ public class SummaryTests
     }
 
     private static Dictionary<string, Claim> ClaimsOf(string dir) =>
-        Summary.Claims(Summary.Summarize(Summary.Collect(dir))).ToDictionary(c => c.Id);
+        Claims.Of(Aggregation.Summarize(ResultsFolder.Collect(dir))).ToDictionary(c => c.Id);
 
     [Test]
     public void Claims_hold_when_the_numbers_say_so()
     {
         var dir = WriteStudy(slpf0: 8, slpf1: 9, clpf: [7, 6], all: 2);
-        var configs = Summary.Summarize(Summary.Collect(dir));
+        var configs = Aggregation.Summarize(ResultsFolder.Collect(dir));
         Assert.That(configs.Select(c => c.Config), Is.EqualTo(new[] { "baseline", "slpf-0", "slpf-1", "clpf-0+1", "clpf-0+1+2", "all" }));
         var slpf1 = configs.Single(c => c.Config == "slpf-1");
         Assert.That(slpf1.TestAccuracy.Mean, Is.EqualTo(0.9).Within(1e-12));
@@ -81,7 +83,7 @@ public class SummaryTests
     {
         // the golden of a claim takes its effect tolerance from these two (Golden/GoldenSnapshots.EffectTolerance)
         var dir = WriteStudy(slpf0: 8, slpf1: 9, clpf: [7, 6], all: 2);
-        var configs = Summary.Summarize(Summary.Collect(dir)).Select(c => c.Config).ToHashSet();
+        var configs = Aggregation.Summarize(ResultsFolder.Collect(dir)).Select(c => c.Config).ToHashSet();
         foreach (var claim in ClaimsOf(dir).Values)
         {
             Assert.That(claim.Compared, Has.Count.EqualTo(2), claim.Id);
@@ -126,13 +128,13 @@ public class SummaryTests
         SyntheticRuns.Write(noisy, "baseline", 43, baseline, words);
         SyntheticRuns.Write(noisy, "slpf-1", 42, SyntheticRuns.Uniform(10).Correct, words);
         SyntheticRuns.Write(noisy, "slpf-1", 43, SyntheticRuns.Uniform(7).Correct, words);
-        var configs = Summary.Summarize(Summary.Collect(noisy));
+        var configs = Aggregation.Summarize(ResultsFolder.Collect(noisy));
         var slpf1 = configs.Single(c => c.Config == "slpf-1");
         Assert.That(slpf1.VersusBaseline!.Lower, Is.EqualTo(0.05).Within(1e-12), "sentences only: significant");
         Assert.That(slpf1.SeedAware!.Difference, Is.EqualTo(0.05).Within(1e-12));
         Assert.That(slpf1.SeedAware.Lower, Is.EqualTo(-0.1).Within(1e-12), "a quarter of the resamples draw the 7/10 seed twice");
         Assert.That(slpf1.Welch!.Lower, Is.LessThan(0));
-        var claim = Summary.Claims(configs).Single(c => c.Id == "best-slpf-beats-baseline");
+        var claim = Claims.Of(configs).Single(c => c.Id == "best-slpf-beats-baseline");
         Assert.That(claim.Holds, Is.False);
         Assert.That(claim.Power, Does.Match("^about [0-9]+ seeds per configuration to detect slpf-1 − baseline = \\+5.00 pt"));
     }
@@ -153,8 +155,8 @@ public class SummaryTests
 
         var old = WriteStudy(slpf0: 8, slpf1: 9, clpf: [7, 6], all: 2, recordCpu: false);
         Assert.That(ClaimsOf(old).ContainsKey("freezing-saves-training-cost"), Is.False, "CPU wall time on shared cores does not decide it");
-        var configs = Summary.Summarize(Summary.Collect(old));
-        Assert.That(Summary.UncheckedClaims(configs).Single().Id, Is.EqualTo("freezing-saves-training-cost"));
+        var configs = Aggregation.Summarize(ResultsFolder.Collect(old));
+        Assert.That(Claims.Unchecked(configs).Single().Id, Is.EqualTo("freezing-saves-training-cost"));
         Summary.Write(old);
         Assert.That(File.ReadAllText(Path.Combine(old, Summary.MarkdownFile)), Does.Contain("Not checked: `freezing-saves-training-cost`: the CPU runs lack train.cpu_seconds"));
     }
@@ -204,31 +206,5 @@ public class SummaryTests
         SyntheticRuns.Write(dir, "baseline", 42, correct, words, profile: "smoke");
         SyntheticRuns.Write(dir, "all", 42, correct, words, profile: "full");
         Assert.That(() => Summary.Write(dir), Throws.TypeOf<InvalidDataException>().With.Message.Contains("mix profiles"));
-    }
-
-    [Test]
-    public void Merge_refuses_conflicting_duplicates_and_mixed_profiles_and_keeps_identical_ones()
-    {
-        var (correct, words) = SyntheticRuns.Uniform(8);
-        var a = TinyWorld.TempDir("merge-a");
-        var b = TinyWorld.TempDir("merge-b");
-        SyntheticRuns.Write(a, "baseline", 42, correct, words, variant: "aaaaaaaaaaaaaaaa");
-        SyntheticRuns.Write(b, "baseline", 42, correct, words, variant: "bbbbbbbbbbbbbbbb");
-        Assert.That(() => Merge.Into([a, b], TinyWorld.TempDir("merge-out")),
-            Throws.TypeOf<InvalidDataException>().With.Message.Contains("baseline seed 42").And.Message.Contains("different inputs"));
-
-        var c = TinyWorld.TempDir("merge-c");
-        SyntheticRuns.Write(c, "all", 42, correct, words, profile: "full");
-        Assert.That(() => Merge.Into([a, c], TinyWorld.TempDir("merge-out")),
-            Throws.TypeOf<InvalidDataException>().With.Message.Contains("different profiles"));
-
-        var d = TinyWorld.TempDir("merge-d");
-        SyntheticRuns.Write(d, "baseline", 42, correct, words, variant: "aaaaaaaaaaaaaaaa");
-        SyntheticRuns.Write(d, "all", 43, correct, words);
-        var outDir = TinyWorld.TempDir("merge-out");
-        Assert.That(Merge.Into([a, d], outDir).Select(r => (r.Config, r.Seed)), Is.EquivalentTo(new[] { ("baseline", 42L), ("all", 43L) }));
-        Assert.That(File.Exists(Path.Combine(outDir, "all", "seed-43", RunExecutor.SentencesFile)), Is.True);
-        Assert.That(() => Merge.Into([TinyWorld.TempDir("merge-empty")], outDir), Throws.TypeOf<InvalidDataException>());
-        Assert.That(() => Merge.Into([Path.Combine(a, "nope")], outDir), Throws.TypeOf<DirectoryNotFoundException>());
     }
 }

@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Reporting;
 using POSLayerFreeze.Runtime;
+using POSLayerFreeze.Tests.Experiments;
 using SkiaSharp;
 
-namespace POSLayerFreeze.Tests.Experiments;
+namespace POSLayerFreeze.Tests.Reporting;
 
 /// <summary>result.png and tradeoff.png: what they plot equals the summary; Pareto front and axis transform by hand;
 /// curves.png: what it plots equals the runs' log_history (seed means by hand).</summary>
@@ -31,18 +33,38 @@ public class FigureTests
             new("a", 1, 90), new("b", 2, 95), new("c", 2, 94), new("d", 3, 95), new("e", 0.5, 50), new("f", 0.5, 40),
         ];
         // c: b costs the same and is more accurate; d: b is cheaper and as accurate; f: e is as cheap and more accurate.
-        Assert.That(ResultPlot.ParetoFront(points), Is.EqualTo(new[] { "a", "b", "e" }));
+        Assert.That(Plotting.ParetoFront(points), Is.EqualTo(new[] { "a", "b", "e" }));
     }
 
     [Test]
     public void Symmetric_log_axis_is_odd_monotone_and_logarithmic_beyond_the_threshold()
     {
-        Assert.That(ResultPlot.Symlog(0), Is.Zero);
-        Assert.That(ResultPlot.Symlog(ResultPlot.SymlogThreshold), Is.EqualTo(Math.Log10(2)).Within(1e-12));
-        Assert.That(ResultPlot.Symlog(-30), Is.EqualTo(-ResultPlot.Symlog(30)));
-        Assert.That(ResultPlot.Symlog(-0.2), Is.GreaterThan(ResultPlot.Symlog(-0.3)));
+        Assert.That(Plotting.Symlog(0), Is.Zero);
+        Assert.That(Plotting.Symlog(Plotting.SymlogThreshold), Is.EqualTo(Math.Log10(2)).Within(1e-12));
+        Assert.That(Plotting.Symlog(-30), Is.EqualTo(-Plotting.Symlog(30)));
+        Assert.That(Plotting.Symlog(-0.2), Is.GreaterThan(Plotting.Symlog(-0.3)));
         // Each decade far from 0 takes about the same height (exactly 1 in the limit): 3 → 30 like 30 → 300.
-        Assert.That(ResultPlot.Symlog(3) - ResultPlot.Symlog(30), Is.EqualTo(ResultPlot.Symlog(30) - ResultPlot.Symlog(300)).Within(0.02));
+        Assert.That(Plotting.Symlog(3) - Plotting.Symlog(30), Is.EqualTo(Plotting.Symlog(30) - Plotting.Symlog(300)).Within(0.02));
+    }
+
+    [Test]
+    public void Result_panels_are_sized_from_their_configurations_and_grow_the_figure_only_when_needed()
+    {
+        static string Title(int length) => new('x', length);
+        // A 6-layer study (13 bars; 6 and 6 Δ intervals) fits the default width, which the visualization golden pins.
+        var six = ResultFigure.PanelWidths(ResultFigure.Width, [(13, 28, Title(50)), (6, 60, Title(42)), (6, 60, Title(38))]);
+        Assert.That(six.Sum(), Is.EqualTo(ResultFigure.Width));
+        Assert.That(six[2] - six[1], Is.InRange(0, 1), "as many Δ slots, as wide (up to the rounding remainder)");
+        Assert.That(six[0], Is.GreaterThan(six[1]), "13 bars take more room than 6 intervals");
+        // A 12-layer study (26 bars; 12 and 13 Δ intervals) does not fit: the figure grows, no slot shrinks.
+        var twelve = ResultFigure.PanelWidths(ResultFigure.Width, [(26, 28, Title(50)), (12, 60, Title(42)), (13, 60, Title(38))]);
+        Assert.That(twelve.Sum(), Is.GreaterThan(ResultFigure.Width));
+        Assert.That(twelve[2] - twelve[1], Is.EqualTo(60), "one more interval, one Δ slot wider");
+        Assert.That(twelve[0] - six[0], Is.GreaterThanOrEqualTo(13 * 28 - 30), "13 more bars, at least 13 more bar slots (less what was spare)");
+        // Few configurations: a long title (model and profile names) keeps its panel wide enough to be read whole.
+        var few = ResultFigure.PanelWidths(ResultFigure.Width, [(2, 28, Title(100)), (1, 60, Title(42))]);
+        Assert.That(few[0], Is.GreaterThan(100 * 7), "~7–8 px per title character at 13 pt");
+        Assert.That(few.Sum(), Is.EqualTo(ResultFigure.Width));
     }
 
     [Test]
@@ -55,8 +77,8 @@ public class FigureTests
         var tradeoff = figures[1];
         Assert.That(result.Path, Is.EqualTo(Path.Combine(dir, Summary.FigureFile)));
         Assert.That(tradeoff.Path, Is.EqualTo(Path.Combine(dir, Figures.TradeoffFile)));
-        using (var png = SKBitmap.Decode(result.Path)) Assert.That((png.Width, png.Height), Is.EqualTo((ResultPlot.Width, ResultPlot.Height)));
-        using (var png = SKBitmap.Decode(tradeoff.Path)) Assert.That((png.Width, png.Height), Is.EqualTo((ResultPlot.TradeoffWidth, ResultPlot.TradeoffHeight)));
+        using (var png = SKBitmap.Decode(result.Path)) Assert.That((png.Width, png.Height), Is.EqualTo((ResultFigure.Width, ResultFigure.Height)));
+        using (var png = SKBitmap.Decode(tradeoff.Path)) Assert.That((png.Width, png.Height), Is.EqualTo((TradeoffFigure.Width, TradeoffFigure.Height)));
 
         var accuracy = result.Panel("accuracy").Points;
         Assert.That(accuracy.Select(p => p.Config), Is.EqualTo(new[] { "baseline", "slpf-0", "slpf-1", "clpf-0+1", "all" }));
@@ -90,7 +112,7 @@ public class FigureTests
         var configs = Summary.Write(dir);
         var alone = TinyWorld.TempDir("summary-alone");
         File.Copy(Path.Combine(dir, Summary.JsonFile), Path.Combine(alone, Summary.JsonFile));
-        var (read, profile, model) = Figures.ReadSummary(Path.Combine(alone, Summary.JsonFile));
+        var (read, profile, model) = SummaryJson.Read(Path.Combine(alone, Summary.JsonFile));
         Assert.That((profile, model), Is.EqualTo(("test", "synthetic")));
         Assert.That(read.Select(c => (c.Config, c.TestAccuracy, c.VersusBaseline, c.TrainSeconds, c.TrainableParameters)),
             Is.EqualTo(configs.Select(c => (c.Config, c.TestAccuracy, c.VersusBaseline, c.TrainSeconds, c.TrainableParameters))));
@@ -140,7 +162,7 @@ public class FigureTests
         Assert.That(File.ReadAllText(Path.Combine(dir, Summary.MarkdownFile)), Does.Contain("(curves.png)"), "summary.md shows it");
 
         var curves = Figures.WriteCurves(dir);
-        using (var png = SKBitmap.Decode(path)) Assert.That((png.Width, png.Height), Is.EqualTo((ResultPlot.CurvesWidth, ResultPlot.CurvesHeight)));
+        using (var png = SKBitmap.Decode(path)) Assert.That((png.Width, png.Height), Is.EqualTo((CurvesFigure.Width, CurvesFigure.Height)));
         Assert.That(new FileInfo(path).Length, Is.InRange(10_000, 2_000_000), "a drawn figure, not an empty canvas");
         var loss = curves.Panel("loss").Points.Select(p => (p.Config, p.X, p.Y)).ToArray();
         Assert.That(loss, Is.EqualTo(new[]
@@ -179,10 +201,10 @@ public class FigureTests
         var dir = TinyWorld.TempDir("broken-summary");
         var path = Path.Combine(dir, Summary.JsonFile);
         File.WriteAllText(path, """{"profile": {"name": "smoke"}, "model": "minilm", "configs": [{"config": "baseline"}]}""");
-        Assert.That(() => Figures.ReadSummary(path), Throws.TypeOf<InvalidDataException>()
+        Assert.That(() => SummaryJson.Read(path), Throws.TypeOf<InvalidDataException>()
             .With.Message.Contains(path).And.Message.Contains("configs[0] has no 'frozen'"));
         File.WriteAllText(path, "{ not json");
-        Assert.That(() => Figures.ReadSummary(path), Throws.TypeOf<InvalidDataException>().With.Message.Contains(path));
+        Assert.That(() => SummaryJson.Read(path), Throws.TypeOf<InvalidDataException>().With.Message.Contains(path));
     }
 }
 

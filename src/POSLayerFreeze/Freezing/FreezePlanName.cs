@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace POSLayerFreeze.Freezing;
+
+/// <summary>The kinds of freeze plan a name can give.</summary>
+public enum FreezeKind
+{
+    /// <summary><c>baseline</c>: nothing frozen.</summary>
+    Baseline,
+
+    /// <summary><c>slpf-K</c>: one layer frozen alone.</summary>
+    SingleLayer,
+
+    /// <summary><c>clpf-A+B+…</c>: several units (layers, <c>emb</c>) frozen together.</summary>
+    Compound,
+
+    /// <summary><c>all</c>: embeddings and every layer; only the classifier trains.</summary>
+    All,
+}
+
+/// <summary>
+/// What a freeze plan's name says, read without a model: its kind and the units it lists. The one parser of plan
+/// names: <see cref="FreezePlan.Parse"/> reads a name typed by people (any case and spacing, layers checked against
+/// the model), and reports read the configuration names of finished runs with <see cref="TryRead"/>.
+/// </summary>
+public sealed record FreezePlanName
+{
+    private FreezePlanName(FreezeKind kind, bool embeddings, IReadOnlyList<int> layers)
+    {
+        Kind = kind;
+        Embeddings = embeddings;
+        Layers = layers;
+    }
+
+    public FreezeKind Kind { get; }
+
+    /// <summary>The name lists <c>emb</c> (only a compound plan can; <c>all</c> freezes it without listing it).</summary>
+    public bool Embeddings { get; }
+
+    /// <summary>The layers the name lists, ascending; none for <c>baseline</c> and <c>all</c> (which covers every layer of
+    /// the model, however many).</summary>
+    public IReadOnlyList<int> Layers { get; }
+
+    /// <summary>How many units the name lists: 1 for <c>slpf-K</c>, the members of <c>clpf-…</c>, 0 otherwise.</summary>
+    public int ListedUnits => Layers.Count + (Embeddings ? 1 : 0);
+
+    /// <summary>The listed units as <see cref="FreezePlan.FrozenUnits"/> names them, embeddings first.</summary>
+    public IReadOnlyList<string> Units => [.. Embeddings ? ["emb"] : Array.Empty<string>(), .. Layers.Select(Unit)];
+
+    /// <summary>The canonical name: lower case, units embeddings first, then layers ascending.</summary>
+    public string Name => Kind switch
+    {
+        FreezeKind.Baseline => "baseline",
+        FreezeKind.All => "all",
+        FreezeKind.SingleLayer => "slpf-" + Unit(Layers[0]),
+        _ => "clpf-" + string.Join('+', Units),
+    };
+
+    public override string ToString() => Name;
+
+    /// <summary>
+    /// Reads <paramref name="name"/> as a person types it (case and surrounding spaces ignored), each layer one of
+    /// the model's <paramref name="numLayers"/>; a name that is not a plan throws a FormatException saying why.
+    /// </summary>
+    public static FreezePlanName Parse(string name, int numLayers)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return Read(name.Trim().ToLowerInvariant(), name, numLayers, out var error) ?? throw new FormatException(error);
+    }
+
+    /// <summary>
+    /// Reads a configuration name as runs record it (the canonical <see cref="Name"/> of their plan), for any model
+    /// depth; null when it is not a plan's name. Case and spaces are not forgiven here: a run's name was written by us.
+    /// </summary>
+    public static FreezePlanName? TryRead(string name) =>
+        Read(name ?? throw new ArgumentNullException(nameof(name)), name, int.MaxValue, out _);
+
+    /// <summary>The grammar: <c>baseline</c>, <c>slpf-K</c>, <c>clpf-A+B+…</c> (layers and <c>emb</c>, each once), <c>all</c>.</summary>
+    private static FreezePlanName? Read(string text, string name, int numLayers, out string? error)
+    {
+        error = null;
+        if (text == "baseline") return new FreezePlanName(FreezeKind.Baseline, false, []);
+        if (text == "all") return new FreezePlanName(FreezeKind.All, false, []);
+        if (text.StartsWith("slpf-", StringComparison.Ordinal))
+            return Layer(text[5..], name, numLayers, ref error) is { } layer ? new FreezePlanName(FreezeKind.SingleLayer, false, [layer]) : null;
+        if (text.StartsWith("clpf-", StringComparison.Ordinal))
+        {
+            // Split always yields at least one member, and an empty one ("clpf-", "clpf-0+") is refused by Layer as
+            // "'' is not a layer", so no separate "needs a member" check is needed.
+            var embeddings = false;
+            var layers = new SortedSet<int>();
+            foreach (var member in text[5..].Split('+'))
+            {
+                if (member == "emb")
+                {
+                    if (embeddings)
+                    {
+                        error = $"Freeze plan '{name}': 'emb' listed twice.";
+                        return null;
+                    }
+                    embeddings = true;
+                }
+                else if (Layer(member, name, numLayers, ref error) is not { } layer)
+                {
+                    return null;
+                }
+                else if (!layers.Add(layer))
+                {
+                    error = $"Freeze plan '{name}': layer {member} listed twice.";
+                    return null;
+                }
+            }
+            return new FreezePlanName(FreezeKind.Compound, embeddings, layers.ToArray());
+        }
+        error = $"Unknown freeze plan '{name}': expected baseline, slpf-K, clpf-A+B+… (layers 0..{numLayers - 1} or emb) or all.";
+        return null;
+    }
+
+    private static int? Layer(string text, string name, int numLayers, ref string? error)
+    {
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var layer) && layer < numLayers) return layer;
+        error = $"Freeze plan '{name}': '{text}' is not a layer of this model (0..{numLayers - 1}) or emb.";
+        return null;
+    }
+
+    private static string Unit(int layer) => layer.ToString(CultureInfo.InvariantCulture);
+}

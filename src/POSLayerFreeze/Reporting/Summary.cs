@@ -1,0 +1,30 @@
+using POSLayerFreeze.Experiments;
+using POSLayerFreeze.Runtime;
+
+namespace POSLayerFreeze.Reporting;
+
+/// <summary>
+/// Turns a results folder into summary.json, summary.md (table + claims) and the figures: the one call a sweep, a
+/// merge and <c>poslf report</c> make. Each part is its own file here: <see cref="Aggregation"/>, <see cref="Claims"/>,
+/// <see cref="SummaryJson"/>, <see cref="SummaryMarkdown"/>, <see cref="Figures"/>.
+/// </summary>
+public static class Summary
+{
+    public const string JsonFile = "summary.json";
+    public const string MarkdownFile = "summary.md";
+    public const string FigureFile = "result.png";
+
+    /// <summary>Writes summary.json, summary.md, result.png, tradeoff.png and curves.png for every finished run under <paramref name="outDir"/>.</summary>
+    public static IReadOnlyList<ConfigSummary> Write(string outDir)
+    {
+        using var folderLock = Directory.Exists(outDir) ? ResultsLock.Acquire(outDir, option: "results folder") : null;
+        var runs = ResultsFolder.Collect(outDir);
+        if (runs.Count == 0) throw new InvalidDataException($"{outDir}: no finished runs, no */seed-*/{RunExecutor.MetricsFile}");
+        var configs = Aggregation.Summarize(runs);
+        var claims = Claims.Of(configs);
+        AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), Invariant.ToJson(SummaryJson.Of(runs, configs, claims)) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile), SummaryMarkdown.Of(runs, configs, claims));
+        Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics["model"]!.GetValue<string>(), runs);
+        return configs;
+    }
+}
