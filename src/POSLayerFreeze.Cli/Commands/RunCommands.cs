@@ -101,12 +101,10 @@ internal static class RunCommands
             AnsiConsole.MarkupLineInterpolated($"sweep finished in {clock.Elapsed.TotalSeconds:F1} s");
             if (!parse.GetValue(noSummary))
             {
-                // Summary.Write draws the figures for seconds without looking at the token; a signal must not wait
-                // for it. Stopping mid-write loses nothing: files go through AtomicFile, and poslf report (or the
-                // next run) rebuilds the summary from the runs.
-                var writing = Task.Run(() => Summary.Write(request.OutDir), CancellationToken.None);
-                Task.WaitAny([writing], cancel);
-                PrintSummary(await writing.ConfigureAwait(false), request.OutDir);
+                // Drawing the figures takes seconds: a signal stops between two files (exit 130), not after all of
+                // them. Nothing is lost: files go through AtomicFile and poslf report rebuilds the summary.
+                var configsSummary = Summary.Write(request.OutDir, cancel);
+                PrintSummary(configsSummary, request.OutDir);
             }
             return 0;
         });
