@@ -27,8 +27,12 @@ if ! command -v "$cc" >/dev/null 2>&1; then
 fi
 mkdir -p "$cache"
 shim="$cache/libglibcxx_3.4.32_shim.so"; weaken="$cache/weaken"
-[[ $shim -nt $here/shim.c && $shim -nt $here/shim.map ]] || \
-  "$cc" -shared -fPIC -O2 -Wl,--version-script="$here/shim.map" -o "$shim" "$here/shim.c"
+# -nostartfiles: no crtbegin/crtend, so the shim has no _init/_fini, .init_array or .fini_array at all. With them
+# it carried a .fini_array entry (__do_global_dtors_aux) that glibc's _dl_fini calls at every process exit; once
+# seen unrelocated (the file's raw offset 0x10b0), that call was a SIGSEGV after a clean exit. A no-op function
+# needs no constructor, no destructor and no C runtime start-up code.
+[[ $shim -nt $here/shim.c && $shim -nt $here/shim.map && $shim -nt $here/apply.sh ]] || \
+  "$cc" -shared -fPIC -O2 -nostartfiles -Wl,--version-script="$here/shim.map" -o "$shim" "$here/shim.c"
 [[ $weaken -nt $here/weaken.c ]] || "$cc" -O2 -o "$weaken" "$here/weaken.c"
 for lib in "${libs[@]}"; do
   "$weaken" "$lib" "$need" >/dev/null

@@ -4,8 +4,9 @@
 #   2. starts munged, slurmctld and slurmd for one node on localhost, everything (config, state, spool, logs,
 #      pid files, munge socket) in a temporary folder, cgroup-free, as root;
 #   3. builds a tiny world (the tiny-bert fixture, the first sentences of UD English EWT) so a run takes seconds;
-#   4. submits the study sweep as a 4-task array (at most 2 at once) plus the merge job, waits with a bounded
-#      timeout, and runs the same sweep unsharded outside Slurm meanwhile;
+#   4. submits the study sweep as a 4-task array (at most 2 at once) plus the merge job, polls until the jobs end
+#      (bounded by a generous limit sized from the work, POSLF_SLURM_TIMEOUT overrides it), and runs the same sweep
+#      unsharded outside Slurm meanwhile;
 #   5. checks that every array task and the merge job COMPLETED under slurmctld, that a requeued task resumes (keeps
 #      its finished runs, trains nothing), and that the merged results equal the unsharded sweep (summary.json and
 #      every run's metrics.json minus timing/provenance, predictions byte-equal);
@@ -14,9 +15,15 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 poslf_dll=${POSLF_DLL:-$root/src/POSLayerFreeze.Cli/bin/Release/net10.0/poslf.dll}
-timeout_s=${POSLF_SLURM_TIMEOUT:-180}
 shards=4
 max_parallel=2
+# The wait is sized from the work, not from an idle machine: the sweep is the study suite of tiny-bert (5
+# configurations) × 2 seeds = 10 runs. Idle, the whole phase takes about 40 s; on a loaded 2-core machine array
+# tasks of 2–3 runs took 77–102 s each, and with --max-parallel 2 the merge waits for two rounds of them. Allow
+# 120 s per run as if every run went one after the other, plus 300 s for start-up and the merge: far beyond any
+# load seen, so only a job that never ends trips it. The loop below ends as soon as the jobs do.
+runs=$((5 * 2))
+timeout_s=${POSLF_SLURM_TIMEOUT:-$((runs * 120 + 300))}
 log() { printf '[slurm-test %s] %s\n' "$(date -u +%T)" "$*"; }
 fail() { log "FAILED: $*"; exit 1; }
 
@@ -204,7 +211,12 @@ while ((SECONDS < deadline)); do
   [[ $now != "$last" ]] && { log "squeue: ${now:-<empty>}"; last=$now; }
   merge_state=$(scontrol show job "$merge_id" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -1)
   case $merge_state in COMPLETED | FAILED | CANCELLED | TIMEOUT | NODE_FAIL | OUT_OF_MEMORY | PREEMPTED | DEADLINE) break ;; esac
-  sleep 1
+  # A failed array task leaves the merge (afterok) pending forever: that is an end too, not a reason to wait on.
+  if [[ $merge_state == PENDING ]] && scontrol show job "$merge_id" 2>/dev/null | grep -q 'Reason=DependencyNeverSatisfied'; then
+    merge_state=DEPENDENCY_NEVER_SATISFIED
+    break
+  fi
+  sleep 2
 done
 log "merge job $merge_id: ${merge_state:-unknown}"
 wait "$reference_pid" || { tail -n 20 "$work/whole.log"; fail "the unsharded reference sweep failed"; }

@@ -51,13 +51,18 @@ internal static class RunCommands
             // Checked before the model is resolved (minilm converts on first use): a wrong --shard fails at once.
             var shardPart = parse.GetValue(shard) is { } shardText ? Usage("--shard", () => SlurmArrayTask.ResolveShardOption(shardText, Environment.GetEnvironmentVariable)) : ((int Index, int Count)?)null;
             if (shardPart is not null && parallelCount > 1) throw new UsageException("a shard cannot itself run in parallel", "--shard, --parallel");
-            var request = new SweepRequest([], seedList, prof, parse.GetValue(model)!, deviceName, parse.GetValue(tf32),
-                Path.GetFullPath(parse.GetValue(outDir) ?? Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank),
+            var request = new SweepRequest([], seedList, prof, NotEmpty(parse.GetValue(model), "--model", "a model (minilm or a Hugging Face model folder)"), deviceName, parse.GetValue(tf32),
+                Path.GetFullPath(parse.GetValue(outDir) is { } outText ? NotEmpty(outText, "--out", "a results folder") : Path.Combine("runs", prof.Name)), parse.GetValue(dataDir), parse.GetValue(cachedPrefix), TreebankDir: parse.GetValue(treebank),
                 SaveModel: parse.GetValue(saveModel));
             // One writer per results folder, taken before anything slow; also proves --out is a writable folder.
-            using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero);
+            using var folderLock = ResultsLock.Acquire(request.OutDir, parse.GetValue(wait) ? Timeout.InfiniteTimeSpan : TimeSpan.Zero,
+                waiting: line => Console.Error.WriteLine($"poslf: {line}"), cancel: cancel);
             // The suite's size depends on the model's layer count: resolve it once, then plan.
             var source = Usage("--model", () => ModelCatalog.Resolve(request.Model), typeof(DirectoryNotFoundException));
+            // A profile's max_length is an upper bound (smoke's 128 on a 64-position model runs 64), but a window asked
+            // for on the command line beyond what the model can hold would be recorded while another one ran.
+            if (parse.GetValue(profileOptions.MaxLength) is { } asked && asked > source.Config.MaxPositions)
+                throw new UsageException($"a window of {asked.ToString(CultureInfo.InvariantCulture)} tokens is beyond what {source.Name} holds (max_position_embeddings {source.Config.MaxPositions.ToString(CultureInfo.InvariantCulture)})", "--max-length");
             var names = configText is not null
                 ? configText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 : Usage("--suite", () => Suites.Expand(suiteText ?? "study", source.Config.NumLayers)).Select(p => p.Name).ToArray();
@@ -77,6 +82,14 @@ internal static class RunCommands
             var clock = Stopwatch.StartNew();
             if (parallelCount > 1)
             {
+                // A child per run at most: more children only load the model and data to find nothing to do.
+                var todo = Sweep.Unfinished(request, specs).Length;
+                var capped = Math.Max(1, Math.Min(parallelCount, todo));
+                if (capped < parallelCount) Console.WriteLine($"--parallel {parallelCount.ToString(CultureInfo.InvariantCulture)} capped at {capped.ToString(CultureInfo.InvariantCulture)}: {todo.ToString(CultureInfo.InvariantCulture)} run(s) to do");
+                parallelCount = capped;
+            }
+            if (parallelCount > 1)
+            {
                 RunChildren(parse, parallelCount, request.OutDir, cancel);
             }
             else
@@ -88,7 +101,9 @@ internal static class RunCommands
             AnsiConsole.MarkupLineInterpolated($"sweep finished in {clock.Elapsed.TotalSeconds:F1} s");
             if (!parse.GetValue(noSummary))
             {
-                var configsSummary = Summary.Write(request.OutDir);
+                // Drawing the figures takes seconds: a signal stops between two files (exit 130), not after all of
+                // them. Nothing is lost: files go through AtomicFile and poslf report rebuilds the summary.
+                var configsSummary = Summary.Write(request.OutDir, cancel);
                 PrintSummary(configsSummary, request.OutDir);
             }
             return 0;
@@ -127,7 +142,7 @@ internal static class RunCommands
         command.Options.Add(outDir);
         command.SetAction(parse =>
         {
-            var target = Path.GetFullPath(parse.GetValue(outDir)!);
+            var target = Path.GetFullPath(NotEmpty(parse.GetValue(outDir), "--out", "a results folder"));
             var runs = Merge.Into(parse.GetValue(dirs)!, target, Warn);
             AnsiConsole.MarkupLineInterpolated($"merged {runs.Count} run(s) into {target}");
             PrintSummary(Aggregation.Summarize(runs), target);
@@ -165,6 +180,10 @@ internal static class RunCommands
             throw new UsageException(CliErrors.Describe(e), option);
         }
     }
+
+    /// <summary>The option's value, refusing an empty one (<c>--out ''</c>) in the error style rather than with .NET's own message.</summary>
+    internal static string NotEmpty(string? value, string option, string what) =>
+        string.IsNullOrWhiteSpace(value) ? throw new UsageException($"an empty value: give {what}", option) : value;
 
     /// <summary>A run folder that is not a finished run: said once, in the error style, and the run is redone or left out.</summary>
     private static void Warn(RejectedRun bad) =>

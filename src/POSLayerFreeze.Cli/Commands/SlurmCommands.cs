@@ -48,6 +48,10 @@ internal static class SlurmCommands
             var shardCount = parse.GetValue(shards) ?? sweep.Runs;
             if (shardCount > sweep.Runs)
                 throw new UsageException($"{shardCount} shards for {sweep.Runs} run(s) would leave a shard empty: at most {sweep.Runs}", "--shards");
+            // Said before anything is written: most clusters keep Slurm's default, and sbatch's own refusal
+            // ("Invalid job array specification") does not say what to change.
+            if (shardCount > SlurmJobs.DefaultMaxArraySize)
+                Console.Error.WriteLine($"poslf: warning: an array of {shardCount.ToString(CultureInfo.InvariantCulture)} tasks (--array=0-{(shardCount - 1).ToString(CultureInfo.InvariantCulture)}) exceeds Slurm's default MaxArraySize of {SlurmJobs.DefaultMaxArraySize.ToString(CultureInfo.InvariantCulture)}; sbatch refuses it unless slurm.conf raises MaxArraySize: pass --shards {SlurmJobs.DefaultMaxArraySize.ToString(CultureInfo.InvariantCulture)} or fewer (each task then runs several runs)");
             var poslf = PoslfCommand();
             var jobs = new SlurmJobs(poslf, runArguments, shardCount, parse.GetValue(outDir) ?? Path.Combine("runs", sweep.Profile.Name), Environment.CurrentDirectory)
             {

@@ -39,7 +39,13 @@ internal static class TagCommand
             var inputPath = parse.GetValue(input)!;
             var fromStdin = inputPath == "-";
             if (!fromStdin && !File.Exists(inputPath)) throw new UsageException($"no such file: {inputPath}", "INPUT");
-            var modelDir = parse.GetValue(model)!;
+            var modelDir = RunCommands.NotEmpty(parse.GetValue(model), "--model", "a tagger folder written by poslf run --save-model");
+            if (parse.GetValue(output) is { } outText)
+            {
+                RunCommands.NotEmpty(outText, "--out", "a file for the CoNLL-U");
+                // The output is written atomically over its path: the input itself would be replaced by its tagging.
+                if (!fromStdin && SameFile(outText, inputPath)) throw new UsageException($"{outText} is the input file: tagging would replace it; write elsewhere", "--out");
+            }
             if (!Directory.Exists(modelDir)) throw new UsageException($"no such folder: {modelDir}", "--model");
 
             var clock = Stopwatch.StartNew();
@@ -80,6 +86,16 @@ internal static class TagCommand
             }
         });
         return command;
+    }
+
+    private static bool SameFile(string a, string b)
+    {
+        static string Resolved(string path)
+        {
+            var full = Path.GetFullPath(path);
+            return File.Exists(full) ? new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full : full;
+        }
+        return Resolved(a) == Resolved(b);
     }
 
     private static string CopyStdin()

@@ -49,6 +49,10 @@ public sealed partial record SlurmJobs
     public string? Gres { get; init => field = Checked(value, GresPattern(), "--gres", "e.g. gpu:1 or gpu:a100:2"); }
     public string? Time { get; init => field = Checked(value, TimePattern(), "--time", "minutes, HH:MM:SS or D-HH:MM:SS"); }
 
+    /// <summary>Slurm's default MaxArraySize: array indices go up to 1000, so an array of more tasks is refused by
+    /// sbatch unless the cluster's slurm.conf raises it.</summary>
+    public const int DefaultMaxArraySize = 1001;
+
     /// <summary>At most this many tasks at once (the array's <c>%K</c>); null: as many as the scheduler grants.</summary>
     public int? MaxParallel
     {

@@ -34,8 +34,9 @@ public static class ConlluWriter
         }, gzip: path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase));
     }
 
-    /// <summary>One sentence as read, with only the UPOS column of each word replaced; ends with its blank line.</summary>
-    public static void WriteSentence(TextWriter writer, ConlluSentence sentence, int[] predicted)
+    /// <summary>One sentence as read, with only the UPOS column of each word replaced; ends with its blank line.
+    /// <paramref name="newline"/>: the line ending to write (<c>\r\n</c> to keep a CRLF file's).</summary>
+    public static void WriteSentence(TextWriter writer, ConlluSentence sentence, int[] predicted, string newline = "\n")
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(sentence);
@@ -57,28 +58,27 @@ public static class ConlluWriter
             {
                 writer.Write(line);
             }
-            writer.Write('\n');
+            writer.Write(newline);
         }
-        writer.Write('\n');
+        writer.Write(newline);
     }
 
     /// <summary>
     /// A sentence of plain text as CoNLL-U: <c># sent_id</c> and <c># text</c> comments, then one row per word with
-    /// FORM, the predicted UPOS and <c>SpaceAfter=No</c> in MISC where no whitespace followed; other columns <c>_</c>.
+    /// FORM, the predicted UPOS and the given MISC (<c>SpaceAfter=No</c>, <c>SpacesAfter=…</c> or <c>_</c>); other columns <c>_</c>.
     /// </summary>
-    public static void WriteTextSentence(TextWriter writer, string sentId, string text, IReadOnlyList<(string Word, bool SpaceAfter)> words,
+    public static void WriteTextSentence(TextWriter writer, string sentId, string text, IReadOnlyList<(string Form, string Misc)> words,
         int[] predicted)
     {
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(words);
         ArgumentNullException.ThrowIfNull(predicted);
         if (predicted.Length != words.Count) throw new ArgumentException($"{words.Count} words but {predicted.Length} predictions", nameof(predicted));
-        writer.Write($"# sent_id = {sentId}\n# text = {text.Trim()}\n");
+        writer.Write($"# sent_id = {sentId}\n# text = {text}\n");
         for (int i = 0; i < words.Count; i++)
         {
-            var misc = words[i].SpaceAfter ? "_" : "SpaceAfter=No";
             writer.Write(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"{i + 1}\t{words[i].Word}\t_\t{Upos.Tags[predicted[i]]}\t_\t_\t_\t_\t_\t{misc}\n"));
+                $"{i + 1}\t{words[i].Form}\t_\t{Upos.Tags[predicted[i]]}\t_\t_\t_\t_\t_\t{words[i].Misc}\n"));
         }
         writer.Write('\n');
     }

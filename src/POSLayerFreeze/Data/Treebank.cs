@@ -66,6 +66,8 @@ public sealed class Treebank
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var full = Path.GetFullPath(directory);
+        if (File.Exists(full))
+            throw new DatasetNotFoundException($"{full} is a file, not a treebank folder: give the folder holding its *-ud-train/dev/test.conllu files ({origin})");
         if (!System.IO.Directory.Exists(full))
             throw new DatasetNotFoundException($"treebank folder {full} does not exist ({origin})");
         var paths = new Dictionary<string, string>(StringComparer.Ordinal);

@@ -43,7 +43,9 @@ public static class Merge
         using var folderLock = ResultsLock.Acquire(outFull);
         // Checked before anything is copied: the sources and what the target already holds must be one experiment.
         var ordered = chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed).ToList();
-        RunInputs.EnsureOneExperiment([.. ordered, .. ResultsFolder.Inspect(outFull).Runs.Where(r => !chosen.ContainsKey((r.Config, r.Seed)))]);
+        var present = ResultsFolder.Inspect(outFull).Runs;
+        EnsureNoCollision(present, chosen, outFull);
+        RunInputs.EnsureOneExperiment([.. ordered, .. present.Where(r => !chosen.ContainsKey((r.Config, r.Seed)))]);
         foreach (var run in chosen.Values.OrderBy(r => r.Config, StringComparer.Ordinal).ThenBy(r => r.Seed))
         {
             var target = Path.Combine(outFull, run.Config, "seed-" + run.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -61,5 +63,34 @@ public static class Merge
         }
         Summary.Write(outFull);
         return ResultsFolder.Collect(outFull);
+    }
+
+    // A run the target already holds under the same key is either the same run (same inputs hash: nothing to do)
+    // or another one, which merge must never replace: it may be the only copy of hours of training.
+    private static void EnsureNoCollision(IReadOnlyList<RunRecord> present, Dictionary<(string, long), RunRecord> chosen, string outDir)
+    {
+        foreach (var held in present)
+        {
+            if (!chosen.TryGetValue((held.Config, held.Seed), out var incoming) || incoming.InputsHash == held.InputsHash) continue;
+            var key = $"{held.Config}/seed-{held.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+            throw new InvalidDataException(
+                $"{outDir}: already holds {key} made with other inputs than {incoming.Directory} ({DifferingField(held.Inputs, incoming.Inputs)}); merge never replaces a run: use another --out, or delete that run first");
+        }
+    }
+
+    private static string DifferingField(System.Text.Json.Nodes.JsonObject held, System.Text.Json.Nodes.JsonObject incoming)
+    {
+        var (field, a, b) = RunInputs.FirstDifference(held, incoming) ?? OtherDifference(held, incoming);
+        if (field.Length == 0) return "inputs_hash differs";
+        var (there, shard) = RunInputs.Around(a, b);
+        return $"{field}: {there} there, {shard} in the shard";
+    }
+
+    // Fields outside the shared ones (the config's variant …) that still make the inputs hash differ.
+    private static (string Field, string A, string B) OtherDifference(System.Text.Json.Nodes.JsonObject held, System.Text.Json.Nodes.JsonObject incoming)
+    {
+        var key = held.Select(kv => kv.Key).Union(incoming.Select(kv => kv.Key)).Order(StringComparer.Ordinal)
+            .FirstOrDefault(k => held[k]?.ToJsonString() != incoming[k]?.ToJsonString());
+        return key is null ? ("", "", "") : ($"inputs.{key}", held[key]?.ToJsonString() ?? "(none)", incoming[key]?.ToJsonString() ?? "(none)");
     }
 }

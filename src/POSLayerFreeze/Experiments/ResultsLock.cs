@@ -43,8 +43,11 @@ public sealed class ResultsLock : IDisposable
     /// <summary>
     /// Takes the lock of <paramref name="folder"/> (created if missing), checking on the way that it is a
     /// writable folder. Held by another process: waits up to <paramref name="wait"/>, then fails naming its PID.
+    /// While it waits it tells <paramref name="waiting"/> whom it waits for (once, and again when the holder
+    /// changes), and <paramref name="cancel"/> (Ctrl+C, SIGTERM) stops the wait at once.
     /// </summary>
-    public static ResultsLock Acquire(string folder, TimeSpan wait = default, string option = "--out")
+    public static ResultsLock Acquire(string folder, TimeSpan wait = default, string option = "--out",
+        Action<string>? waiting = null, CancellationToken cancel = default)
     {
         var full = Path.GetFullPath(folder);
         lock (Held)
@@ -57,8 +60,11 @@ public sealed class ResultsLock : IDisposable
         }
         EnsureWritableFolder(full, option);
         var deadline = wait == Timeout.InfiniteTimeSpan ? DateTime.MaxValue : DateTime.UtcNow + wait;
+        int? announced = null;
+        var first = true;
         while (true)
         {
+            cancel.ThrowIfCancellationRequested();
             var stream = TryLock(full, option);
             if (stream is not null)
             {
@@ -83,7 +89,13 @@ public sealed class ResultsLock : IDisposable
                 throw new ResultsLockedException(
                     $"{full}: results folder is in use by another poslf ({who}); wait for it to finish{(wait > TimeSpan.Zero ? "" : " or pass --wait")} ({option})", holder);
             }
-            Thread.Sleep(200);
+            if (first || holder != announced)
+            {
+                waiting?.Invoke($"{full} is in use by {(holder is { } h ? $"PID {h.ToString(CultureInfo.InvariantCulture)}" : "another process")}; waiting for it to finish (Ctrl+C to stop)");
+                (first, announced) = (false, holder);
+            }
+            // Not Thread.Sleep: a signal must end the wait now, not when the holder exits (which may be hours).
+            cancel.WaitHandle.WaitOne(200);
         }
     }
 

@@ -54,8 +54,9 @@ public static class RunInputs
         foreach (var run in existing)
         {
             if (FirstDifference(run.Inputs, inputs) is not var (field, had, wants)) continue;
+            var (there, here) = Around(had, wants);
             throw new InvalidDataException(
-                $"{folder}: holds {run.Config}/seed-{run.Seed.ToString(CultureInfo.InvariantCulture)} made with other inputs ({field} is {Short(had)} there, {Short(wants)} for this run); use another --out, or delete the old runs");
+                $"{folder}: holds {run.Config}/seed-{run.Seed.ToString(CultureInfo.InvariantCulture)} made with other inputs ({field} is {there} there, {here} for this run); use another --out, or delete the old runs");
         }
     }
 
@@ -67,14 +68,28 @@ public static class RunInputs
         foreach (var run in runs.Skip(1))
         {
             if (FirstDifference(first.Inputs, run.Inputs) is not var (field, a, b)) continue;
+            var (shownB, shownA) = Around(b, a);
             throw new InvalidDataException(
-                $"{run.Directory}: made with other inputs than {first.Directory} ({field}: {Short(b)} vs {Short(a)}); these runs are not one experiment and are not combined");
+                $"{run.Directory}: made with other inputs than {first.Directory} ({field}: {shownB} vs {shownA}); these runs are not one experiment and are not combined");
         }
     }
 
     private static string Text(JsonNode? node) => node is null ? "(none)" : node is JsonValue v && v.TryGetValue<string>(out var s) ? s : node.ToJsonString();
 
-    private static string Short(string value) => value.Length > 40 ? value[..40] + "…" : value;
+    /// <summary>
+    /// Two differing values, each cut to about 40 characters around where they first differ: cut at the same point
+    /// from the start, two model identities that differ only in their vocabulary or config hash looked identical.
+    /// </summary>
+    internal static (string A, string B) Around(string a, string b)
+    {
+        const int Width = 40;
+        if (a.Length <= Width && b.Length <= Width) return (a, b);
+        var common = 0;
+        while (common < a.Length && common < b.Length && a[common] == b[common]) common++;
+        var start = Math.Max(0, common - 12);
+        string Cut(string value) => (start > 0 ? "…" : "") + (value.Length - start > Width ? value[start..(start + Width)] + "…" : value[start..]);
+        return (Cut(a), Cut(b));
+    }
 }
 
 /// <summary>

@@ -54,13 +54,13 @@ public static class Sweep
     public static IReadOnlyList<RunMetrics> Run(SweepRequest request, IReadOnlyList<RunSpec> specs, ModelSource model,
         ISweepObserver observer, CancellationToken cancel)
     {
-        using var folderLock = ResultsLock.Acquire(request.OutDir);
+        using var folderLock = ResultsLock.Acquire(request.OutDir, cancel: cancel);
         // What a process killed mid-write left behind; a resumed sweep must end with the files an uninterrupted one writes.
         AtomicFile.RemoveStaleTemps(request.OutDir);
         // A folder holds one experiment: runs on other data, another model or protocol are refused, not mixed in.
         if (specs.Count > 0) RunInputs.EnsureCompatible(ResultsFolder.Inspect(request.OutDir).Runs, specs[0], request.OutDir);
-        var finished = specs.Where(s => RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
-        var todo = specs.Except(finished).ToArray();
+        var todo = Unfinished(request, specs);
+        var finished = specs.Except(todo).ToArray();
         observer.Planned(todo, finished);
         var results = new List<RunMetrics>();
         if (todo.Length == 0) return results;
@@ -77,6 +77,10 @@ public static class Sweep
         }
         return results;
     }
+
+    /// <summary>The runs of <paramref name="specs"/> that <paramref name="request"/>'s results folder does not hold finished (what a resumed sweep still does).</summary>
+    public static RunSpec[] Unfinished(SweepRequest request, IReadOnlyList<RunSpec> specs) =>
+        specs.Where(s => !RunExecutor.IsFinished(Path.Combine(request.OutDir, s.RelativeDirectory), s)).ToArray();
 
     /// <summary>Which model a run used: its name and the content hashes of its weights, vocabulary and config
     /// (hashed once per process per file); tokenizer settings other than Hugging Face's defaults

@@ -47,19 +47,28 @@ public static class Tagging
             var sentences = ConlluReader.Read(path, untagged: true, name).ToArray();
             var predicted = Predict(tagger, sentences.Select(s => s.Forms()).ToArray(), batchSize, progress);
             var seconds = clock.Elapsed.TotalSeconds;
-            for (var s = 0; s < sentences.Length; s++) ConlluWriter.WriteSentence(output, sentences[s], predicted[s]);
+            // All but UPOS untouched: a byte-order mark and CRLF line endings too.
+            var (bom, newline) = Layout(path);
+            if (bom) output.Write('\uFEFF');
+            for (var s = 0; s < sentences.Length; s++) ConlluWriter.WriteSentence(output, sentences[s], predicted[s], newline);
             var words = sentences.Sum(s => s.Words.Count);
             if (!sentences.All(s => s.Words.All(w => w.UposId >= 0))) return new TagResult(resolved, sentences.Length, words, seconds, null);
             var correct = sentences.Select((s, i) => s.Words.Where((w, j) => w.UposId == predicted[i][j]).Count()).Sum();
             return new TagResult(resolved, sentences.Length, words, seconds, (double)correct / words, correct);
         }
         var lines = ReadText(path, name);
-        var split = lines.Select(l => (l.Line, l.Text, Words: BertPreTokenizer.SplitWords(l.Text))).Where(l => l.Words.Count > 0).ToArray();
+        // A line of nothing the tokenizer keeps (whitespace, format characters) is no sentence, as a blank line is not.
+        var split = lines.Select(l => (l.Line, Words: TextWords.Split(l.Text)))
+            .Where(l => l.Words.Any(w => TextWords.IsKept(w.Form))).ToArray();
         if (split.Length == 0) throw new InvalidDataException($"{name}: no words (expected one sentence per line)");
-        var tags = Predict(tagger, split.Select(l => l.Words.Select(w => w.Word).ToArray()).ToArray(), batchSize, progress);
+        var tags = Predict(tagger, split.Select(l => l.Words.Select(w => w.Form).ToArray()).ToArray(), batchSize, progress);
         var elapsed = clock.Elapsed.TotalSeconds;
         for (var s = 0; s < split.Length; s++)
-            ConlluWriter.WriteTextSentence(output, split[s].Line.ToString(Runtime.Invariant.Culture), split[s].Text, split[s].Words, tags[s]);
+        {
+            var words = split[s].Words;
+            ConlluWriter.WriteTextSentence(output, split[s].Line.ToString(Runtime.Invariant.Culture), TextWords.Text(words),
+                words.Select((w, i) => (w.Form, TextWords.Misc(words, i))).ToArray(), tags[s]);
+        }
         return new TagResult(resolved, split.Length, split.Sum(l => l.Words.Count), elapsed, null);
     }
 
@@ -93,10 +102,31 @@ public static class Tagging
             {
                 throw new InvalidDataException($"{name}:{line}: not valid UTF-8 (byte {e.Index + 1} of the line)", e);
             }
+            // A control character cannot stand in a CoNLL-U FORM (the reader refuses it there too), and dropping it
+            // would change the word: refused, naming where. A tab separates words like a space.
+            var control = text.AsSpan().IndexOfAnyInRange('\u0000', '\u0008');
+            foreach (var (from, to) in new[] { ('\u000A', '\u001F'), ('\u007F', '\u009F') })
+                if (text.AsSpan().IndexOfAnyInRange(from, to) is var at and >= 0 && (control < 0 || at < control)) control = at;
+            if (control >= 0)
+                throw new InvalidDataException($"{name}:{line}: control character U+{(int)text[control]:X4} at character {control + 1} (a CoNLL-U word cannot hold it)");
             if (text.Trim().Length > 0) result.Add((line, text));
             start = end + 1;
         }
         return result;
+    }
+
+    /// <summary>Whether the (decompressed) input starts with a UTF-8 byte-order mark, and its first line's ending.</summary>
+    private static (bool Bom, string NewLine) Layout(string path)
+    {
+        using var file = File.OpenRead(path);
+        var magic = new byte[2];
+        var gzip = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        file.Position = 0;
+        using var content = gzip ? new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionMode.Decompress) : (Stream)file;
+        var head = new byte[1 << 16];
+        var read = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        var lf = Array.IndexOf(head, (byte)'\n', 0, read);
+        return (head.AsSpan(0, read).StartsWith("\uFEFF"u8), lf > 0 && head[lf - 1] == '\r' ? "\r\n" : "\n");
     }
 
     private static TagInputFormat Detect(string path, string name)

@@ -148,8 +148,8 @@ public sealed class GoldenStore
     /// that a corrupt or hand-broken golden is found by <c>poslf golden status</c> rather than by the spec that
     /// trained for minutes before comparing against it. A file is invalid when it is not JSON, is not a snapshot
     /// (<see cref="Snapshot.Load"/> names the part), or records another profile or backend than the folder it lies
-    /// in (<see cref="Check"/> looks a golden up by the received snapshot's own profile and backend, so such a file
-    /// is never the golden its folder says it is).
+    /// in, or fails <see cref="GoldenFileCheck"/>'s other checks (no content, a proportion outside [0, 1], a received
+    /// file that would wipe its golden's metrics).
     /// </summary>
     public GoldenStoreCheck Validate()
     {
@@ -164,7 +164,7 @@ public sealed class GoldenStore
                 {
                     var isVerified = file.EndsWith(VerifiedSuffix, StringComparison.Ordinal);
                     if (!isVerified && !file.EndsWith(ReceivedSuffix, StringComparison.Ordinal)) continue;
-                    if (ProblemOf(file, Path.GetFileName(profileDir), Path.GetFileName(backendDir)) is { } problem)
+                    if (GoldenFileCheck.ProblemOf(file, Path.GetFileName(profileDir), Path.GetFileName(backendDir)) is { } problem)
                         invalid.Add(new InvalidGoldenFile(file, problem));
                     else if (isVerified) verified++;
                     else received++;
@@ -172,32 +172,6 @@ public sealed class GoldenStore
             }
         }
         return new GoldenStoreCheck(verified, received, invalid);
-    }
-
-    private static string? ProblemOf(string file, string profile, string backend)
-    {
-        Snapshot snapshot;
-        try
-        {
-            snapshot = Snapshot.Load(file);
-        }
-        catch (InvalidDataException e)
-        {
-            return e.Message;
-        }
-        catch (IOException e)
-        {
-            return $"{file}: cannot be read: {e.Message}";
-        }
-        catch (UnauthorizedAccessException e)
-        {
-            return $"{file}: cannot be read: {e.Message}";
-        }
-        if (snapshot.Provenance.Profile != profile)
-            return $"{file}: provenance.profile is '{snapshot.Provenance.Profile}', but the file lies under profile folder '{profile}'";
-        if (snapshot.Provenance.Backend != backend)
-            return $"{file}: provenance.backend is '{snapshot.Provenance.Backend}', but the file lies under backend folder '{backend}'";
-        return null;
     }
 
     /// <summary>
@@ -228,8 +202,10 @@ public sealed class GoldenStore
 
     private static List<Approval> Promote(IReadOnlyList<PendingSnapshot> pending)
     {
-        // Every file is read before any is moved: an unreadable snapshot (Snapshot.Load names it) refuses the whole
-        // approval instead of leaving it half done.
+        // Every file is checked as `golden status` checks it before any is moved: a file status calls invalid
+        // refuses the whole approval instead of becoming a golden or leaving the approval half done.
+        foreach (var item in pending)
+            if (GoldenFileCheck.ProblemOf(item.ReceivedPath, item.Profile, item.Backend) is { } problem) throw new InvalidDataException(problem);
         var approvals = new List<(Approval Approval, string From, string To)>();
         foreach (var item in pending)
         {

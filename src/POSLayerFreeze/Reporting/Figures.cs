@@ -14,16 +14,18 @@ public static class Figures
 
     /// <param name="runs">The runs behind <paramref name="configs"/>: with them curves.png is drawn too.</param>
     public static IReadOnlyList<PlottedFigure> Write(string outDir, IReadOnlyList<ConfigSummary> configs, string profile, string model,
-        IReadOnlyList<RunRecord>? runs = null)
+        IReadOnlyList<RunRecord>? runs = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(configs);
-        var figures = new List<PlottedFigure>
-        {
-            ResultFigure.Save(Path.Combine(outDir, Summary.FigureFile), configs, profile, model),
-            TradeoffFigure.Save(Path.Combine(outDir, TradeoffFile), configs, profile, model),
-        };
+        // Checked before each figure (each takes up to a second or so): a signal stops between two, never inside
+        // native drawing code.
+        cancel.ThrowIfCancellationRequested();
+        var figures = new List<PlottedFigure> { ResultFigure.Save(Path.Combine(outDir, Summary.FigureFile), configs, profile, model) };
+        cancel.ThrowIfCancellationRequested();
+        figures.Add(TradeoffFigure.Save(Path.Combine(outDir, TradeoffFile), configs, profile, model));
         if (runs is { Count: > 0 })
         {
+            cancel.ThrowIfCancellationRequested();
             figures.Add(CurvesFigure.Save(Path.Combine(outDir, CurvesFile),
                 ConfigCurves.Of(runs, configs.Select(c => c.Config).ToArray()), profile, model));
         }

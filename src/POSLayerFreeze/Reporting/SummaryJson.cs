@@ -44,6 +44,25 @@ public static class SummaryJson
             {
                 TrainSeconds = c.TrainSeconds,
             }).ToArray();
+        if (configs.Length == 0) throw new InvalidDataException($"{path}: configs is empty");
+        for (var i = 0; i < configs.Length; i++) EnsurePossible(path, $"configs[{i}]", configs[i]);
         return (configs, summary.ProfileName, summary.Model);
+    }
+
+    // A hand-edited summary (accuracy −5, 1e999 read as infinity) must not become a figure: every plotted value must
+    // be one a run can produce. Accuracies and F1 are proportions; spreads and throughput are finite and ≥ 0.
+    private static void EnsurePossible(string path, string at, ConfigSummary c)
+    {
+        void Check(string field, double value, double max)
+        {
+            if (!double.IsFinite(value) || value < 0 || value > max)
+                throw new InvalidDataException($"{path}: {at}.{field} is {Runtime.Invariant.Format(value)}, which no run produces (expected {(double.IsPositiveInfinity(max) ? "a finite number ≥ 0" : "a number in [0, 1]")})");
+        }
+        foreach (var (name, stat, max) in new[] { ("test_accuracy", c.TestAccuracy, 1.0), ("dev_accuracy", c.DevAccuracy, 1.0), ("test_macro_f1", c.MacroF1, 1.0),
+                     ("train_tokens_per_second", c.TokensPerSecond, double.PositiveInfinity) })
+        {
+            Check($"{name}.mean", stat.Mean, max);
+            Check($"{name}.sd", stat.Sd, double.PositiveInfinity);
+        }
     }
 }

@@ -87,47 +87,6 @@ internal static class BertPreTokenizer
         return parts;
     }
 
-    /// <summary>
-    /// Splits a line of raw text into words the way Hugging Face's BertPreTokenizer splits it (whitespace, then every
-    /// punctuation character and CJK ideograph on its own; clean_text's control characters dropped) but keeping each
-    /// word's original spelling: tagging plain text writes these as CoNLL-U FORMs. <c>SpaceAfter</c> is false when
-    /// the next word follows without whitespace (CoNLL-U <c>SpaceAfter=No</c>). Punctuation is classified on the raw
-    /// characters, not after accent stripping (HF normalizes first; no character of the accent table is punctuation).
-    /// </summary>
-    public static List<(string Word, bool SpaceAfter)> SplitWords(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var words = new List<(string Word, bool SpaceAfter)>();
-        var current = new StringBuilder();
-        void Flush()
-        {
-            if (current.Length == 0) return;
-            words.Add((current.ToString(), false));
-            current.Clear();
-        }
-        foreach (var rune in text.EnumerateRunes())
-        {
-            if (rune.Value == 0 || rune.Value == 0xFFFD || IsControl(rune)) continue;
-            if (IsWhitespace(rune))
-            {
-                Flush();
-                if (words.Count > 0) words[^1] = (words[^1].Word, true);
-                continue;
-            }
-            if (IsPunctuation(rune) || IsChinese(rune.Value))
-            {
-                Flush();
-                words.Add((rune.ToString(), false));
-                continue;
-            }
-            current.Append(rune.ToString());
-        }
-        Flush();
-        // The last word of a line is followed by the line break: SpaceAfter stays unmarked there, as in UD treebanks.
-        if (words.Count > 0) words[^1] = (words[^1].Word, true);
-        return words;
-    }
-
     private static string Normalize(Rune rune, bool lowercase, bool stripAccents, StringBuilder scratch)
     {
         if (!lowercase && !stripAccents) return rune.ToString();
@@ -148,18 +107,18 @@ internal static class BertPreTokenizer
         current.Clear();
     }
 
-    private static bool IsWhitespace(Rune r) => r.Value is '\t' or '\n' or '\r' || Rune.IsWhiteSpace(r);
+    internal static bool IsWhitespace(Rune r) => r.Value is '\t' or '\n' or '\r' || Rune.IsWhiteSpace(r);
 
     // Hugging Face's Rust normalizer removes Cc, Cf and Co, not unassigned code points (Cn): those stay in the word
     // and make it [UNK]. (Python's slow BertTokenizer removes every "C*"; BertTokenizerFast, our oracle, does not.)
-    private static bool IsControl(Rune r)
+    internal static bool IsControl(Rune r)
     {
         if (r.Value is '\t' or '\n' or '\r') return false;
         return Rune.GetUnicodeCategory(r) is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse;
     }
 
     // HF counts every ASCII non-alphanumeric printable character as punctuation, symbols included.
-    private static bool IsPunctuation(Rune r)
+    internal static bool IsPunctuation(Rune r)
     {
         int c = r.Value;
         if (c is (>= 33 and <= 47) or (>= 58 and <= 64) or (>= 91 and <= 96) or (>= 123 and <= 126)) return true;
@@ -172,7 +131,7 @@ internal static class BertPreTokenizer
     // The CJK ideograph blocks BERT isolates as single-character words. Extension E starts at U+2B820, but Hugging
     // Face's Rust normalizer (our oracle, unlike Google's and HF's Python code) starts that range at U+2B920, so
     // U+2B820..U+2B91F stay inside words there; we follow it (checked code point by code point by the tests).
-    private static bool IsChinese(int c) =>
+    internal static bool IsChinese(int c) =>
         c is (>= 0x4E00 and <= 0x9FFF) or (>= 0x3400 and <= 0x4DBF) or (>= 0x20000 and <= 0x2A6DF)
             or (>= 0x2A700 and <= 0x2B73F) or (>= 0x2B740 and <= 0x2B81F) or (>= 0x2B920 and <= 0x2CEAF)
             or (>= 0xF900 and <= 0xFAFF) or (>= 0x2F800 and <= 0x2FA1F);

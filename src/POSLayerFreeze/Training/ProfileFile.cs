@@ -108,6 +108,7 @@ public static class ProfileFile
             LoggingSteps = json.ContainsKey("logging_steps") ? reader.Int("logging_steps", min: 1) : defaults.LoggingSteps,
             DefaultSeeds = json.ContainsKey("default_seeds") ? reader.Seeds("default_seeds") : defaults.DefaultSeeds,
         };
+        if (FloatRange.Check(profile) is var (field, problem)) reader.Fail(field, problem);
         if (IsBuiltIn(profile.Name))
         {
             var builtIn = TrainingProfile.Named(profile.Name);
@@ -193,6 +194,8 @@ public static class ProfileFile
             if (logging != result.LoggingSteps) Note("log", Invariant.Format(logging));
             result = result with { LoggingSteps = logging };
         }
+        if (FloatRange.Check(result) is var (field, problem))
+            throw new UsageException(problem, field switch { "learning_rate" => "--lr", "weight_decay" => "--weight-decay", _ => "--profile" });
         return changed.Count == 0 ? profile : result with { Name = $"{profile.Name}+{string.Join('+', changed)}" };
     }
 
@@ -228,8 +231,9 @@ public static class ProfileFile
         public string Name(string key)
         {
             var name = Text(key);
-            if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || c is '/' or '\\') || name is "." or "..")
-                Fail(key, $"field '{key}' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"{name}\"");
+            // A control character (a NUL above all) cannot be part of a folder name, nor printed in a message.
+            if (name.Length == 0 || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '/' or '\\') || name is "." or "..")
+                Fail(key, $"field '{key}' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found {Shown(key)}");
             return name;
         }
 

@@ -118,14 +118,14 @@ public class TaggingTests : TinyTorchFixture
     public void Split_words_are_the_pre_tokenizer_pieces_of_every_EWT_dev_text_with_their_spelling_kept()
     {
         // BertPreTokenizer.Split is checked against Hugging Face on all 2,001 dev sentences; without lowercasing it does
-        // no normalization, so its pieces of a whole line must be exactly the words SplitWords finds.
+        // no normalization, so its pieces of a whole line must be exactly the words TextWords finds.
         var dev = DatasetLocator.Locate("dev", TestPaths.DatasetDir);
         var texts = ConlluReader.Read(dev).Select(s => s.Comments.First(c => c.StartsWith("# text = ", StringComparison.Ordinal))[9..]).ToArray();
         Assert.That(texts, Has.Length.GreaterThan(2000));
         foreach (var t in texts)
-            Assert.That(BertPreTokenizer.SplitWords(t).Select(w => w.Word), Is.EqualTo(BertPreTokenizer.Split(t, lowercase: false, stripAccents: false, chineseChars: true).Select(p => p.Text)), t);
-        Assert.That(BertPreTokenizer.SplitWords("Café\u200B 北京 x\u0007y").Select(w => w.Word), Is.EqualTo(new[] { "Café", "北", "京", "xy" }),
-            "accents kept, CJK ideographs alone, format/control characters dropped");
+            Assert.That(TextWords.Split(t).Select(w => w.Form), Is.EqualTo(BertPreTokenizer.Split(t, lowercase: false, stripAccents: false, chineseChars: true).Select(p => p.Text)), t);
+        Assert.That(TextWords.Split("Café\u200B 北京 x\u0007y").Select(w => w.Form), Is.EqualTo(new[] { "Café\u200B", "北", "京", "x\u0007y" }),
+            "accents kept, CJK ideographs alone, format/control characters kept in the FORM (the tokenizer drops them)");
     }
 
     [Test]

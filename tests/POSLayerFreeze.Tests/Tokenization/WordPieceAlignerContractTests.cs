@@ -6,7 +6,7 @@ namespace POSLayerFreeze.Tests.Tokenization;
 /// <summary>
 /// What the aligner promises besides the ids that the Hugging Face fixtures check: how a vocab.txt is read (line numbers
 /// as ids, blank lines, CRLF, byte-order marks, the caller's stream), which errors it gives, argument checks, never_split
-/// words found whole, window boundaries, and how raw text is cut into words (SplitWords' SpaceAfter).
+/// words found whole, window boundaries, and how raw text is cut into words (TextWords: FORMs and the whitespace after them).
 /// </summary>
 [TestFixture]
 public class WordPieceAlignerContractTests
@@ -131,7 +131,7 @@ public class WordPieceAlignerContractTests
             Assert.That(Assert.Throws<ArgumentNullException>(() => Uncased.Encode(null!))!.ParamName, Is.EqualTo("words"));
             Assert.That(Assert.Throws<ArgumentNullException>(() => Uncased.Windows(null!, [1], 8))!.ParamName, Is.EqualTo("words"));
             Assert.That(Assert.Throws<ArgumentNullException>(() => Uncased.Windows(["a"], null!, 8))!.ParamName, Is.EqualTo("labels"));
-            Assert.That(Assert.Throws<ArgumentNullException>(() => BertPreTokenizer.SplitWords(null!))!.ParamName, Is.EqualTo("text"));
+            Assert.That(Assert.Throws<ArgumentNullException>(() => POSLayerFreeze.Experiments.TextWords.Split(null!))!.ParamName, Is.EqualTo("line"));
         });
     }
 
@@ -180,19 +180,20 @@ public class WordPieceAlignerContractTests
         Assert.That(aligner.EncodeWord("THE"), Is.EqualTo(new[] { Id("the") }), "matched before lowercasing: 'THE' is an ordinary word");
     }
 
-    [TestCase("a b,c  d", new[] { "a", "b", ",", "c", "d" }, new[] { true, false, false, true, true })]
-    [TestCase("  lead", new[] { "lead" }, new[] { true })]
-    [TestCase("x\u4E2D\u6587 y", new[] { "x", "\u4E2D", "\u6587", "y" }, new[] { false, false, true, true })]
-    [TestCase("end. ", new[] { "end", "." }, new[] { false, true })]
-    [TestCase("a\u200Bb\u0000c\uFFFDd", new[] { "abcd" }, new[] { true })]
-    [TestCase("", new string[0], new bool[0])]
-    [TestCase(" \t\u200B ", new string[0], new bool[0])]
-    public void Raw_text_is_cut_into_words_and_space_after_marks_whitespace(string text, string[] words, bool[] spaceAfter)
+    [TestCase("a b,c  d", new[] { "a", "b", ",", "c", "d" }, new[] { " ", "", "", "  ", "" })]
+    [TestCase("  lead", new[] { "lead" }, new[] { "" })]
+    [TestCase("x\u4E2D\u6587 y", new[] { "x", "\u4E2D", "\u6587", "y" }, new[] { "", "", " ", "" })]
+    [TestCase("end. ", new[] { "end", "." }, new[] { "", " " })]
+    [TestCase("a\u200Bb\u0000c\uFFFDd", new[] { "a\u200Bb\u0000c\uFFFDd" }, new[] { "" })]
+    [TestCase("a\u00A0b\u3000c\td", new[] { "a", "b", "c", "d" }, new[] { "\u00A0", "\u3000", "\t", "" })]
+    [TestCase("", new string[0], new string[0])]
+    [TestCase(" \t\u200B ", new[] { "\u200B" }, new[] { " " })]
+    public void Raw_text_is_cut_into_words_keeping_every_character_and_the_whitespace_after_each(string text, string[] words, string[] after)
     {
-        // The words are what Hugging Face's pre-tokenizer finds (BoundaryParityTests checks that on the fixture);
-        // SpaceAfter is ours: CoNLL-U's SpaceAfter=No where a word follows without whitespace, none after the last.
-        var split = BertPreTokenizer.SplitWords(text);
-        Assert.That(split.Select(w => w.Word), Is.EqualTo(words));
-        Assert.That(split.Select(w => w.SpaceAfter), Is.EqualTo(spaceAfter));
+        // The words are where Hugging Face's pre-tokenizer cuts (BoundaryParityTests checks that on the fixture), each
+        // FORM the original substring; the whitespace after each word is kept, so the FORMs rebuild the line.
+        var split = POSLayerFreeze.Experiments.TextWords.Split(text);
+        Assert.That(split.Select(w => w.Form), Is.EqualTo(words));
+        Assert.That(split.Select(w => w.After), Is.EqualTo(after));
     }
 }

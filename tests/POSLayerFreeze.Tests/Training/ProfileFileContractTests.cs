@@ -39,14 +39,14 @@ public class ProfileFileContractTests
         "weight_decay_exclude, schedule, warmup_ratio, warmup_steps, max_grad_norm, max_length, eval_batch_size, " +
         "eval_each_epoch, logging_steps, default_seeds";
 
-    [TestCase("name", "\"\"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"\"")]
-    [TestCase("name", "\"my run\"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"my run\"")]
-    [TestCase("name", "\"tab\\there\"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"tab\there\"")]
-    [TestCase("name", "\" \"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \" \"")]
-    [TestCase("name", "\"a/b\"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"a/b\"")]
-    [TestCase("name", "\"a\\\\b\"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"a\\b\"")]
-    [TestCase("name", "\".\"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \".\"")]
-    [TestCase("name", "\"..\"", "field 'name' must be a non-empty name without spaces or slashes (results go to runs/<name>), found \"..\"")]
+    [TestCase("name", "\"\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"\"")]
+    [TestCase("name", "\"my run\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"my run\"")]
+    [TestCase("name", "\"tab\\there\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"tab\\there\"")]
+    [TestCase("name", "\" \"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \" \"")]
+    [TestCase("name", "\"a/b\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"a/b\"")]
+    [TestCase("name", "\"a\\\\b\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"a\\\\b\"")]
+    [TestCase("name", "\".\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \".\"")]
+    [TestCase("name", "\"..\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"..\"")]
     [TestCase("name", "1", "field 'name' must be a string, found 1")]
     [TestCase("name", "null", "field 'name' must be a string, found null")]
     [TestCase("version", "0", "field 'version' must be ≥ 1, found 0")]
