@@ -29,6 +29,9 @@ public static class Trainer
         var totalSteps = epochs.Sum(e => e.Length);
         using var optimizer = CreateOptimizer(model, request.Trainable, profile);
         using var lossSum = zeros(1, dtype: float32, device: device);
+        // Each step's loss of the current interval, read only when the interval's mean is not finite, to name the step
+        // where the loss first stopped being a number rather than the step of the read.
+        using var stepLosses = zeros(request.LoggingSteps, dtype: float32, device: device);
         var log = new List<LogEntry>();
         long realTokens = 0, paddedTokens = 0;
         var sinceRead = 0;
@@ -62,7 +65,11 @@ public static class Trainer
                         optimizer.Step();
                         optimizer.ZeroGrad();
                         if (reading) gradNorm = norm!.MoveToOuterDisposeScope();
-                        using (no_grad()) lossSum.add_(loss);
+                        using (no_grad())
+                        {
+                            lossSum.add_(loss);
+                            stepLosses[sinceRead].copy_(loss);
+                        }
                     }
                     realTokens += batch.RealTokens;
                     paddedTokens += batch.PaddedTokens;
@@ -74,7 +81,7 @@ public static class Trainer
                         var norm = gradNorm!.item<float>();
                         gradNorm.Dispose();
                         lossSum.zero_();
-                        if (!double.IsFinite(lastLoss)) throw new NonFiniteLossException(step, lastLoss);
+                        if (!double.IsFinite(lastLoss)) throw FirstNonFinite(stepLosses, sinceRead, step);
                         log.Add(new LogEntry(step, epoch + (inEpoch + 1.0) / batches[epoch].Length, lastLoss, learningRate, norm));
                         sinceRead = 0;
                     }
@@ -98,6 +105,16 @@ public static class Trainer
             foreach (var batch in batches.SelectMany(b => b)) batch.Dispose();
         }
         return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, log) { CachedLayers = prefix?.CachedLayers ?? -1 };
+    }
+
+    /// <summary>The step of the interval whose loss was the first not finite (the last <paramref name="count"/> steps
+    /// ended at <paramref name="lastStep"/>), with that loss.</summary>
+    private static NonFiniteLossException FirstNonFinite(Tensor stepLosses, int count, int lastStep)
+    {
+        var losses = stepLosses.cpu().data<float>().ToArray();
+        var first = Array.FindIndex(losses, 0, count, l => !float.IsFinite(l));
+        // A sum of finite float losses can overflow to infinity although none is: then the read's step is named.
+        return first < 0 ? new NonFiniteLossException(lastStep, float.PositiveInfinity) : new NonFiniteLossException(lastStep - count + first + 1, losses[first]);
     }
 
     /// <summary>

@@ -216,6 +216,23 @@ public sealed class TrainerLoopTests
     }
 
     [Test]
+    public void ANonFiniteLossIsNamedAtTheStepItAppearedNotAtTheRead()
+    {
+        // Issue 29: the loss is read every LoggingSteps steps; a NaN that appears at step 3 of an interval of 5 was
+        // reported as step 5. The bias is poisoned after step 2, so step 3's loss is the first NaN.
+        using var model = OracleCases.CreateModel(Case);
+        var e = Assert.Throws<NonFiniteLossException>(() => TrainOracleCase("baseline", r => r with { LoggingSteps = 5 },
+            progress: (step, _, _) =>
+            {
+                if (step != 2) return;
+                using var noGrad = no_grad();
+                model.ClassifierParameters()[1][0].fill_(float.NaN);
+            }, model: model));
+        Assert.That(e!.Step, Is.EqualTo(3));
+        Assert.That(e.Message, Does.StartWith("the training loss became NaN at step 3;"));
+    }
+
+    [Test]
     public void EveryEntryPointNamesTheArgumentThatIsBad()
     {
         using var model = OracleCases.CreateModel(Case);
