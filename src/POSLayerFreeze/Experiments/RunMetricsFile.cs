@@ -125,18 +125,24 @@ public static class RunMetricsFile
     /// <summary>
     /// The same values spelled as the writer spells them: a number with a fraction or exponent re-formatted from
     /// its double (<c>1e-08</c> → <c>1E-08</c>, <c>5.0</c> → <c>5</c>), integers and strings as they are (escapes
-    /// undone, as any JSON reader does). Key order needs nothing: <see cref="Invariant.ToJson"/> sorts.
+    /// undone, as any JSON reader does). Key order needs nothing: <see cref="Invariant.ToJson"/> sorts. A number
+    /// beyond a double's range (<c>1e999</c>) is no value any run writes: a <see cref="FormatException"/> naming the field.
     /// </summary>
-    public static JsonNode? Canonical(JsonNode? node) => node switch
+    public static JsonNode? Canonical(JsonNode? node) => Canonical(node, "");
+
+    private static JsonNode? Canonical(JsonNode? node, string at) => node switch
     {
-        JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Canonical(kv.Value)))),
-        JsonArray a => new JsonArray(a.Select(Canonical).ToArray()),
+        JsonObject o => new JsonObject(o.Select(kv => KeyValuePair.Create(kv.Key, Canonical(kv.Value, at.Length == 0 ? kv.Key : at + "." + kv.Key)))),
+        JsonArray a => new JsonArray(a.Select((item, i) => Canonical(item, $"{at}[{i.ToString(CultureInfo.InvariantCulture)}]")).ToArray()),
         JsonValue v when v.GetValueKind() == JsonValueKind.String => JsonValue.Create(v.GetValue<string>()),
         JsonValue v when v.GetValueKind() == JsonValueKind.Number && v.ToJsonString() is var text && !IsInteger(text) =>
-            JsonValue.Create(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture)),
+            JsonValue.Create(Finite(double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture), text, at)),
         null => null,
         _ => node.DeepClone(),
     };
+
+    private static double Finite(double value, string text, string at) =>
+        double.IsFinite(value) ? value : throw new FormatException($"field '{at}' is {text}, beyond the range of a number");
 
     private static bool IsInteger(string text) => text.All(c => c is '-' or (>= '0' and <= '9'));
 

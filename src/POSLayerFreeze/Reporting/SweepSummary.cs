@@ -100,5 +100,9 @@ public static class SweepSummaryFile
         {
             throw new InvalidDataException($"{path}: {RunMetricsFile.Problem(e)} (not a summary.json written by poslf)", e);
         }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
     }
 }
