@@ -4,6 +4,8 @@ using POSLayerFreeze.Experiments;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tests.Experiments;
 
+using POSLayerFreeze.Tests.Hostile;
+
 namespace POSLayerFreeze.Tests.Cli;
 
 /// <summary>
@@ -52,7 +54,7 @@ public class ResultsLockTests
         var dir = TinyWorld.TempDir("lock-kill");
         using var holder = Process.Start(Poslf.StartInfo(SmokeRun(dir)))!;
         var pid = holder.Id;
-        Assert.That(WaitUntil(() => ResultsLock.HolderPid(dir) == pid, TimeSpan.FromSeconds(60)), Is.True, "the run takes the lock");
+        Assert.That(HostileProcess.WaitUntil(() => ResultsLock.HolderPid(dir) == pid, TimeSpan.FromSeconds(60)), Is.True, "the run takes the lock");
         Assert.That(() => ResultsLock.Acquire(dir), Throws.TypeOf<ResultsLockedException>().With.Message.Contains($"PID {pid}"));
 
         // A waiting writer proceeds once the holder is gone, though it died by SIGKILL without cleaning up.
@@ -78,7 +80,7 @@ public class ResultsLockTests
         var dir = TinyWorld.TempDir("orphans");
         using var parent = Process.Start(Poslf.StartInfo(LongParallelRun(dir)))!;
         int[] children = [];
-        Assert.That(WaitUntil(() => (children = ChildrenOf(parent.Id)).Length == 2, TimeSpan.FromSeconds(60)), Is.True, "two children start");
+        Assert.That(HostileProcess.WaitUntil(() => (children = ChildrenOf(parent.Id)).Length == 2, TimeSpan.FromSeconds(60)), Is.True, "two children start");
         Thread.Sleep(500);   // the children are past startup (prctl), into loading and training
         Assert.That(children.All(ProcessLifetime.IsAlive), Is.True);
         parent.Kill();   // SIGKILL to the parent alone: no handler of its own can run
@@ -91,7 +93,7 @@ public class ResultsLockTests
     {
         // `env` execs dotnet in place: its pid is the CLI's. SIGINT at its default, however this host was started.
         var dir = TinyWorld.TempDir("interrupt");
-        using var parent = new Lines(Poslf.StartInfoWithSigint("default", LongParallelRun(dir)));
+        using var parent = new HostileProcess(Poslf.StartInfoWithSigint("default", LongParallelRun(dir)));
         var children = WaitForTrainingChildren(parent, 2);
         Assert.That(ProcessLifetime.Interrupt(parent.Process.Id), Is.True);
         AssertStoppedByRequest(parent, children, 2);
@@ -103,7 +105,7 @@ public class ResultsLockTests
         // A shell's background job: SIGINT ignored in the parent and, inherited, in its children. SIGTERM still
         // stops the parent, and what it forwards still reaches the children (SIGTERM, not SIGINT).
         var dir = TinyWorld.TempDir("sigterm");
-        using var parent = new Lines(Poslf.StartInfoWithSigint("ignore", LongParallelRun(dir)));
+        using var parent = new HostileProcess(Poslf.StartInfoWithSigint("ignore", LongParallelRun(dir)));
         var children = WaitForTrainingChildren(parent, 2);
         Assert.That(ProcessLifetime.Terminate(parent.Process.Id), Is.True);
         AssertStoppedByRequest(parent, children, 2);
@@ -123,7 +125,7 @@ public class ResultsLockTests
             var dir = TinyWorld.TempDir("early-interrupt");
             using var parent = Process.Start(Poslf.StartInfoWithSigint("default", SmokeRun(dir, "--parallel", "2")))!;
             var (stdout, stderr) = (parent.StandardOutput.ReadToEndAsync(), parent.StandardError.ReadToEndAsync());
-            Assert.That(WaitUntil(() => ResultsLock.HolderPid(dir) == parent.Id, TimeSpan.FromSeconds(60)), Is.True, "the run takes the lock");
+            Assert.That(HostileProcess.WaitUntil(() => ResultsLock.HolderPid(dir) == parent.Id, TimeSpan.FromSeconds(60)), Is.True, "the run takes the lock");
             Thread.Sleep(delayMs);
             var childrenBefore = ChildrenOf(parent.Id);
             Assert.That(ProcessLifetime.Interrupt(parent.Id), Is.True);
@@ -132,7 +134,7 @@ public class ResultsLockTests
             Assert.That(stderr.Result, Does.Contain("poslf: interrupted").And.Not.Contain("   at "), $"delay {delayMs} ms");
             Assert.That(stdout.Result, Does.Not.Contain("sweep finished"), $"delay {delayMs} ms");
             // Whatever had started by the interrupt stops too; nothing starts after it.
-            Assert.That(WaitUntil(() => !childrenBefore.Any(ProcessLifetime.IsAlive), TimeSpan.FromSeconds(2)), Is.True);
+            Assert.That(HostileProcess.WaitUntil(() => !childrenBefore.Any(ProcessLifetime.IsAlive), TimeSpan.FromSeconds(2)), Is.True);
             Assert.That(ChildrenOf(parent.Id), Is.Empty);
         }
     }
@@ -142,14 +144,14 @@ public class ResultsLockTests
     /// every step checks for cancellation, so a forwarded request must stop each child well inside the grace period
     /// (loading the data does not check, and under load it can take longer than the grace period).
     /// </summary>
-    private static int[] WaitForTrainingChildren(Lines parent, int count)
+    private static int[] WaitForTrainingChildren(HostileProcess parent, int count)
     {
         int[] children = [];
-        Assert.That(WaitUntil(() => (children = ChildrenOf(parent.Process.Id)).Length == count, TimeSpan.FromSeconds(60)), Is.True, $"{count} children start");
+        Assert.That(HostileProcess.WaitUntil(() => (children = ChildrenOf(parent.Process.Id)).Length == count, TimeSpan.FromSeconds(60)), Is.True, $"{count} children start");
         for (var i = 0; i < count; i++)
         {
             var prefix = $"[{i}/{count}] [1/";
-            Assert.That(WaitUntil(() => parent.Stdout.Any(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.EndsWith(": training", StringComparison.Ordinal)), TimeSpan.FromSeconds(90)),
+            Assert.That(HostileProcess.WaitUntil(() => parent.Stdout.Any(l => l.StartsWith(prefix, StringComparison.Ordinal) && l.EndsWith(": training", StringComparison.Ordinal)), TimeSpan.FromSeconds(90)),
                 Is.True, $"child {i} starts training: {parent.All}");
         }
         return children;
@@ -159,12 +161,12 @@ public class ResultsLockTests
     /// Stopped because it was asked to, not killed: exit 130 with the "interrupted" line from the parent and from
     /// every child (the forwarded request reached them), no stack trace, no child left.
     /// </summary>
-    private static void AssertStoppedByRequest(Lines parent, int[] children, int count)
+    private static void AssertStoppedByRequest(HostileProcess parent, int[] children, int count)
     {
         Assert.That(parent.Process.WaitForExit(30_000), Is.True, "the parent exits after the request");
         parent.Process.WaitForExit();   // drains the output events
         // A child killed at the end of the grace period may still be dying when the parent returns.
-        Assert.That(WaitUntil(() => !children.Any(ProcessLifetime.IsAlive), TimeSpan.FromSeconds(2)), Is.True, "every child stops");
+        Assert.That(HostileProcess.WaitUntil(() => !children.Any(ProcessLifetime.IsAlive), TimeSpan.FromSeconds(2)), Is.True, "every child stops");
         var all = parent.All;
         Assert.That(parent.Process.ExitCode, Is.EqualTo(130), all);
         Assert.That(all, Does.Not.Contain("   at ").And.Not.Contain("Unhandled exception"));
@@ -173,45 +175,7 @@ public class ResultsLockTests
             Assert.That(parent.Stderr.Any(l => l.StartsWith($"[{i}/{count}] poslf: interrupted", StringComparison.Ordinal)), Is.True, $"child {i} stopped on request: {all}");
     }
 
-    /// <summary>A started process whose stdout and stderr lines are collected as they come.</summary>
-    private sealed class Lines : IDisposable
-    {
-        private readonly List<string> stdout = [], stderr = [];
-
-        public Lines(ProcessStartInfo psi)
-        {
-            Process = new Process { StartInfo = psi };
-            Process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (stdout) stdout.Add(e.Data); };
-            Process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (stderr) stderr.Add(e.Data); };
-            Process.Start();
-            Process.BeginOutputReadLine();
-            Process.BeginErrorReadLine();
-        }
-
-        public Process Process { get; }
-        public string[] Stdout { get { lock (stdout) return [.. stdout]; } }
-        public string[] Stderr { get { lock (stderr) return [.. stderr]; } }
-        public string All => string.Join('\n', Stdout) + "\n" + string.Join('\n', Stderr);
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
-            Process.Dispose();
-        }
-    }
-
     private static int[] ChildrenOf(int pid) => Directory.EnumerateDirectories("/proc")
         .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var p) ? p : -1)
         .Where(p => p > 0 && ProcessLifetime.ParentOf(p) == pid && ProcessLifetime.IsAlive(p)).ToArray();
-
-    private static bool WaitUntil(Func<bool> condition, TimeSpan timeout)
-    {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if (condition()) return true;
-            Thread.Sleep(50);
-        }
-        return condition();
-    }
 }
