@@ -16,7 +16,8 @@ internal static class CompareCommand
         command.Options.Add(outFile);
         command.SetAction(parse =>
         {
-            var folders = parse.GetValue(dirs)!.Select(Path.GetFullPath).ToArray();
+            // As given (relative stays relative), so a comparison committed beside its studies names them portably.
+            var folders = parse.GetValue(dirs)!;
             if (folders.Length < 2) throw new UsageException("give at least two results folders, one per encoder", "dirs");
             var markdown = EncoderComparison.Markdown(EncoderComparison.Read(folders));
             if (parse.GetValue(outFile) is { } path) AtomicFile.WriteAllText(Path.GetFullPath(path), markdown);
