@@ -21,6 +21,7 @@ root.Options.Add(new Option<bool>(CliErrors.VerboseFlag) { Description = "Show t
 root.Subcommands.Add(DoctorCommand.Create(EnvironmentChecks.All, dataDir));
 root.Subcommands.Add(RunCommands.CreateRun(dataDir));
 root.Subcommands.Add(RunCommands.CreateReport());
+root.Subcommands.Add(CompareCommand.Create());
 root.Subcommands.Add(ParityCommand.Create(dataDir));
 root.Subcommands.Add(RunCommands.CreateMerge());
 root.Subcommands.Add(MigrateCommand.Create());

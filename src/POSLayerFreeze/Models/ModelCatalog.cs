@@ -8,13 +8,14 @@ namespace POSLayerFreeze.Models;
 
 /// <summary>
 /// A resolved pretrained encoder: a Hugging Face directory (config.json + model.safetensors + vocab.txt) and
-/// its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is <c>minilm</c>, the directory's name or, for a
+/// its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is an embedded encoder's name (<c>minilm</c>,
+/// <c>arctic-xs</c>), the directory's name or, for a
 /// Hub model, <c>REPO@COMMIT</c>.
 /// </summary>
 public sealed record ModelSource(string Name, string Directory, EncoderConfig Config, string ConfigPath, string WeightsPath,
     string VocabPath, Tokenization.BertTokenizerSettings Tokenizer)
 {
-    /// <summary>The repository, commit and file hashes of a model resolved from a Hub id; null for minilm and folders.</summary>
+    /// <summary>The repository, commit and file hashes of a model resolved from a Hub id; null for embedded encoders and folders.</summary>
     public Hub.HubSnapshot? Hub { get; init; }
 
     public bool Lowercase => Tokenizer.DoLowerCase;
@@ -24,15 +25,16 @@ public sealed record ModelSource(string Name, string Directory, EncoderConfig Co
 }
 
 /// <summary>
-/// Model selection for everything downstream: <c>--model minilm</c> (the default, embedded), <c>--model PATH</c> (a
+/// Model selection for everything downstream: <c>--model minilm</c> (the default) or another embedded encoder
+/// (<see cref="EmbeddedEncoders"/>: <c>arctic-xs</c>), <c>--model PATH</c> (a
 /// Hugging Face directory such as a local <c>distilbert-base-uncased</c>) or <c>--model ID[@REVISION]</c> (a Hub
 /// model, fetched into Hugging Face's cache: <see cref="Hub.HubModels"/>). An existing directory wins over a Hub id.
 /// </summary>
 public static class ModelCatalog
 {
-    public const string DefaultModel = EmbeddedMiniLM.Name;
+    public static string DefaultModel => EmbeddedEncoders.MiniLM.Name;
 
-    /// <summary>Resolves a model spec; the embedded model is converted into the cache on first use.</summary>
+    /// <summary>Resolves a model spec; an embedded encoder is converted into the cache on first use.</summary>
     public static ModelSource Resolve(string spec) => Resolve(spec, Hub.HubSettings.FromEnvironment);
 
     /// <summary>As <see cref="Resolve(string)"/>, with the Hub's settings given (read only when a Hub id is named).</summary>
@@ -40,10 +42,10 @@ public static class ModelCatalog
     {
         ArgumentNullException.ThrowIfNull(hubSettings);
         ArgumentException.ThrowIfNullOrWhiteSpace(spec);
-        if (string.Equals(spec, EmbeddedMiniLM.Name, StringComparison.OrdinalIgnoreCase))
+        if (EmbeddedEncoders.Find(spec) is { } embedded)
         {
-            var cached = EmbeddedMiniLM.EnsureCached();
-            return FromDirectory(cached.Directory, EmbeddedMiniLM.Name);
+            var cached = embedded.EnsureCached();
+            return FromDirectory(cached.Directory, embedded.Name);
         }
         var directory = Path.GetFullPath(spec);
         if (!System.IO.Directory.Exists(directory))
@@ -54,7 +56,7 @@ public static class ModelCatalog
                 return FromDirectory(folder, snapshot.Name) with { Hub = snapshot };
             }
             throw new DirectoryNotFoundException(
-                $"--model '{spec}': not '{EmbeddedMiniLM.Name}', not a directory and not a Hub id such as distilbert-base-uncased or ORG/NAME@REVISION (expected a Hugging Face folder with config.json, model.safetensors, vocab.txt)");
+                $"--model '{spec}': not an embedded model ({string.Join(", ", EmbeddedEncoders.All.Select(e => e.Name))}), not a directory and not a Hub id such as distilbert-base-uncased or ORG/NAME@REVISION (expected a Hugging Face folder with config.json, model.safetensors, vocab.txt)");
         }
         var name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
         return FromDirectory(directory, name);
