@@ -30,8 +30,11 @@ public enum Precision
 /// dropout and the residual stream are fp32 — more accurate, at the cost of two elementwise casts per layer. Attention
 /// gets q, k, v in bf16 as under autocast; what libtorch then does is its own: the math path (taken in training, where
 /// attention dropout rules out the CPU flash kernel) upcasts bf16 to fp32 for its matmuls and softmax
-/// (<c>allowFP16BF16ReductionMathSDP</c> is off by default), the flash path (evaluation) multiplies in bf16 and
-/// accumulates in fp32. Autocast also caches each weight's bf16 copy within a region; we cast per call.
+/// (<c>allowFP16BF16ReductionMathSDP</c> is off by default); in evaluation libtorch may pick its CPU flash kernel,
+/// which multiplies in bf16 and accumulates in fp32 (which kernel runs was not checked). Either way the context comes
+/// back rounded to bf16, as the oracle (eng/oracle-bf16) assumes. Autocast also caches each weight's bf16 copy within
+/// a region; we cast per call. In a bf16 region a Linear module's own forward hooks do not run (functional.linear
+/// is called directly); the layer-level hooks the probes use still do.
 /// The fp32 path calls exactly what the modules called before (same kernels, same bits).
 /// </remarks>
 public static class Autocast
