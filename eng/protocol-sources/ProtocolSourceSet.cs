@@ -22,6 +22,7 @@ public static partial class ProtocolSourceSet
         "src/POSLayerFreeze/Models/BertModel.cs",
         "src/POSLayerFreeze/Models/DistilBertModel.cs",
         "src/POSLayerFreeze/Models/TokenClassifier.cs",
+        "src/POSLayerFreeze/Models/Autocast.cs",
         "src/POSLayerFreeze/Models/IEncoder.cs",
         "src/POSLayerFreeze/Models/EncoderConfig.cs",
         "src/POSLayerFreeze/Models/EncoderFamily.cs",

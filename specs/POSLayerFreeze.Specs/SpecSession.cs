@@ -11,7 +11,9 @@ public sealed class SpecSession
     [OneTimeTearDown]
     public void RemoveTemporaryRuns()
     {
-        if (StudyRuns.Started && StudyRuns.Current.OwnsOutDir && Directory.Exists(StudyRuns.Current.OutDir))
-            Directory.Delete(StudyRuns.Current.OutDir, recursive: true);
+        foreach (var session in StudyRuns.StartedSessions)
+        {
+            if (session.OwnsOutDir && Directory.Exists(session.OutDir)) Directory.Delete(session.OutDir, recursive: true);
+        }
     }
 }

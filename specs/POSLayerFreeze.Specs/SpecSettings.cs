@@ -1,4 +1,5 @@
 using POSLayerFreeze.Data;
+using POSLayerFreeze.Models;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
 
@@ -26,8 +27,17 @@ public sealed record SpecSettings(string Profile, string Device, string Model, s
 
     public static SpecSettings Current => FromEnvironment.Value;
 
-    /// <summary><c>POSLF_PROFILE</c>: a built-in name or a profile file (its goldens are filed under the file's profile name).</summary>
-    public TrainingProfile TrainingProfile => _profile ??= ProfileFile.Load(Profile);
+    /// <summary>The matmuls' arithmetic of this session's runs: fp32 (the protocol of record) unless a spec asks for
+    /// the bf16 variant (<see cref="StudyRuns.Bf16"/>), whose goldens are filed under <c>&lt;profile&gt;+bf16</c>.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
+
+    /// <summary><c>POSLF_PROFILE</c>: a built-in name or a profile file (its goldens are filed under the file's profile
+    /// name), with <see cref="Precision"/> applied as <c>--bf16</c> would.</summary>
+    public TrainingProfile TrainingProfile => Precision == Precision.Fp32
+        ? BaseProfile
+        : ProfileFile.Apply(BaseProfile, new ProfileOverrides(Precision: Precision));
+
+    private TrainingProfile BaseProfile => _profile ??= ProfileFile.Load(Profile);
 
     private TrainingProfile? _profile;
 

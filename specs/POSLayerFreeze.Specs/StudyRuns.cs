@@ -32,6 +32,20 @@ public sealed class StudyRuns
     /// <summary>True once a spec has used the session (so tear-down never creates one just to delete it).</summary>
     public static bool Started => Session.IsValueCreated;
 
+    private static readonly Lazy<StudyRuns> Bf16Session = new(() =>
+    {
+        var settings = SpecSettings.Current;
+        // A kept runs folder gets a sibling: fp32 and bf16 runs of a configuration would share <config>/seed-<s>.
+        return new StudyRuns(settings with { Precision = Models.Precision.Bf16, RunsDir = settings.RunsDir is { } runs ? runs + "-bf16" : null });
+    }, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>The session's runs in bf16 mixed precision (<c>--bf16</c>), in a runs folder of their own.</summary>
+    public static StudyRuns Bf16 => Bf16Session.Value;
+
+    /// <summary>The sessions started so far (for tear-down).</summary>
+    public static IEnumerable<StudyRuns> StartedSessions =>
+        new[] { Session, Bf16Session }.Where(s => s.IsValueCreated).Select(s => s.Value);
+
     public SpecSettings Settings { get; }
 
     /// <summary>Where the runs are: <c>&lt;config&gt;/seed-&lt;s&gt;/metrics.json</c>, plus summary and result.png once written.</summary>

@@ -23,12 +23,12 @@ public abstract class TrainingBenchmarkBase
     protected abstract IEnumerable<(string Name, object? Value)> ParameterValues();
 
     protected void Build(string method, BenchModel model, string config, IReadOnlyList<PaddedBatch>? batches = null,
-        BenchOptimizer optimizer = BenchOptimizer.Flat, bool tf32 = false, bool cachedPrefix = false)
+        BenchOptimizer optimizer = BenchOptimizer.Flat, bool tf32 = false, bool cachedPrefix = false, Models.Precision precision = Models.Precision.Fp32)
     {
         _method = method;
         BenchEnvironment.ResetPeakRss();
         _rssBefore = BenchEnvironment.Rss()?.Current ?? 0;
-        Harness = new TrainingHarness(model, config, batches ?? [BenchBatches.Fixed()], optimizer, tf32, cachedPrefix: cachedPrefix);
+        Harness = new TrainingHarness(model, config, batches ?? [BenchBatches.Fixed()], optimizer, tf32, cachedPrefix: cachedPrefix, precision: precision);
         Harness.Step();
         Harness.ReadLoss();
         Harness.ResetCpuUsage();

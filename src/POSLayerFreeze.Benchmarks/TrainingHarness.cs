@@ -50,13 +50,14 @@ public sealed class TrainingHarness : IDisposable
     private readonly PrefixCache? _prefix;
 
     public TrainingHarness(BenchModel model, string config, IReadOnlyList<PaddedBatch> batches, BenchOptimizer optimizer = BenchOptimizer.Flat,
-        bool tf32 = false, long seed = 42, bool cachedPrefix = false)
+        bool tf32 = false, long seed = 42, bool cachedPrefix = false, Precision precision = Precision.Fp32)
     {
         ArgumentNullException.ThrowIfNull(batches);
         Device = BenchEnvironment.ResolveDevice();
         if (Device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = tf32;
         TorchRuntime.Seed(seed);
         Model = CreateModel(model, Device);
+        Model.Precision = precision;
         Plan = FreezePlan.Parse(config, Model.Config.NumLayers);
         Trainable = Plan.Apply(Model);
         if (optimizer == BenchOptimizer.Flat)

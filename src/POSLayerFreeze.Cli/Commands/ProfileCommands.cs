@@ -24,7 +24,9 @@ internal sealed class ProfileOptions
 
     public Option<int?> LoggingSteps { get; } = new("--logging-steps") { Description = "Read the training loss every N steps (and at the last), one log_history entry each (default 50); changes no number; the profile's name gains +log=N" };
 
-    public IEnumerable<Option> All => [Profile, LearningRate, Epochs, BatchSize, MaxLength, TrainSentences, WarmupRatio, WeightDecay, BatchOrder, EvalEachEpoch, LoggingSteps];
+    public Option<bool> Bf16 { get; } = new("--bf16") { Description = "Mixed precision as Hugging Face's bf16=True: matmuls in bfloat16, fp32 master weights and AdamW state; another protocol (the profile's name gains +bf16, recorded in the inputs hash); needs a CPU with AVX512-BF16/AMX or a CUDA device with bf16" };
+
+    public IEnumerable<Option> All => [Profile, LearningRate, Epochs, BatchSize, MaxLength, TrainSentences, WarmupRatio, WeightDecay, BatchOrder, EvalEachEpoch, LoggingSteps, Bf16];
 
     /// <summary>The effective profile: the named or file profile (else <paramref name="defaultName"/>) with the overrides applied.</summary>
     public TrainingProfile Resolve(ParseResult parse, string defaultName)
@@ -37,7 +39,7 @@ internal sealed class ProfileOptions
         return ProfileFile.Apply(profile, new ProfileOverrides(parse.GetValue(LearningRate), parse.GetValue(Epochs), parse.GetValue(BatchSize),
             parse.GetValue(MaxLength), parse.GetValue(TrainSentences), parse.GetValue(WarmupRatio), parse.GetValue(WeightDecay), parse.GetValue(BatchOrder),
             // A flag: present switches it on; absent keeps the profile's value.
-            parse.GetValue(EvalEachEpoch) ? true : null, parse.GetValue(LoggingSteps)));
+            parse.GetValue(EvalEachEpoch) ? true : null, parse.GetValue(LoggingSteps), parse.GetValue(Bf16) ? Models.Precision.Bf16 : null));
     }
 }
 

@@ -42,6 +42,8 @@ internal static class RunCommands
             var deviceName = parse.GetValue(device)!;
             Usage("--device", () => TorchRuntime.ParseDeviceName(deviceName));
             var prof = profileOptions.Resolve(parse, DevicePolicy.DefaultProfile(deviceName));
+            if (prof.Precision == Precision.Bf16 && Bf16Support.Refusal(TorchRuntime.ResolveDevice(deviceName)) is { } noBf16)
+                throw new UsageException(noBf16, parse.GetValue(profileOptions.Bf16) ? "--bf16" : "--profile");
             var seedList = parse.GetValue(seeds) is { } s ? ParseSeeds(s) : prof.DefaultSeeds.ToArray();
             var configText = parse.GetValue(configs);
             var suiteText = parse.GetValue(suite);

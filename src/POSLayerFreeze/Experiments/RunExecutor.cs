@@ -41,8 +41,10 @@ public static class RunExecutor
             throw new InvalidOperationException($"{spec.Config} seed {spec.Seed}: planned for other treebank files than those in {data.Treebank.Directory} (changed since?)");
         var device = TorchRuntime.ResolveDevice(spec.Device);
         if (device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = spec.Tf32;
+        if (spec.Profile.Precision == Precision.Bf16) Bf16Support.Require(device);
         TorchRuntime.Seed(spec.Seed);
         using var model = ModelCatalog.CreateClassifier(data.Model, Upos.Tags.Count, device);
+        model.Precision = spec.Profile.Precision;
         var plan = FreezePlan.Parse(spec.Config, model.Config.NumLayers);
         var trainable = plan.Apply(model);
         var trainableCount = trainable.Sum(p => p.numel());
@@ -145,7 +147,7 @@ public static class RunExecutor
             Predictions = new PredictionsFile(PredictionsFile, FileFingerprint.Sha256(predictionsPath)),
             Inputs = spec.ToJson(),
             InputsHash = spec.InputsHash,
-            Provenance = RunProvenance.Current(device),
+            Provenance = RunProvenance.Current(device, spec.Profile.Precision),
         };
         AtomicFile.WriteAllText(Path.Combine(runDirectory, MetricsFile), RunMetricsFile.ToJson(metrics));
         return metrics;
@@ -162,14 +164,17 @@ public static class RunExecutor
 /// <summary>Where and with what a result was produced: never part of the inputs hash; the fingerprint picks a golden's comparison rule.</summary>
 public static class RunProvenance
 {
-    public static RunProvenanceRecord Current(Device device) => new()
+    public static RunProvenanceRecord Current(Device device, Precision precision = Precision.Fp32) => new()
     {
         Torchsharp = TorchRuntime.TorchSharpVersion,
         Libtorch = TorchRuntime.LibTorchVersion(),
         Backend = TorchRuntime.Backend,
         Device = device.ToString(),
         // What a golden compares exactly on (Golden/TolerancePolicy): equal fingerprints, equal bits.
-        Fingerprint = PlatformFingerprint.Current(device).ToJson(),
+        Fingerprint = (PlatformFingerprint.Current(device) with
+        {
+            Precision = precision == Precision.Fp32 ? null : TrainingProfile.PrecisionName(precision),
+        }).ToJson(),
         Commit = BuildInfo.Commit,
         Machine = Environment.MachineName,
         DateUtc = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture),

@@ -67,8 +67,8 @@ public sealed class BertSelfAttention : Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (batch, length, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2]);
         Tensor Split(Tensor x) => x.view(batch, length, heads, width / heads).transpose(1, 2); // [B, h, T, d]
-        var context = functional.scaled_dot_product_attention(
-            Split(query.call(hidden)), Split(key.call(hidden)), Split(value.call(hidden)),
+        var context = Autocast.Attention(
+            Split(Autocast.Linear(query, hidden)), Split(Autocast.Linear(key, hidden)), Split(Autocast.Linear(value, hidden)),
             mask, training ? attentionDropout : 0.0);                                          // [B, h, T, d]
         return context.transpose(1, 2).reshape(batch, length, width).MoveToOuterDisposeScope(); // [B, T, H]
     }
@@ -92,7 +92,7 @@ public sealed class BertResidualOutput : Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor hidden, Tensor residual)
     {
         using var scope = NewDisposeScope();
-        return layerNorm.call(dropout.call(dense.call(hidden)) + residual).MoveToOuterDisposeScope();
+        return layerNorm.call(dropout.call(Autocast.Linear(dense, hidden)) + residual).MoveToOuterDisposeScope();
     }
 }
 
@@ -130,7 +130,7 @@ public sealed class BertIntermediate : Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return functional.gelu(dense.call(hidden)).MoveToOuterDisposeScope();
+        return functional.gelu(Autocast.Linear(dense, hidden)).MoveToOuterDisposeScope();
     }
 }
 

@@ -64,11 +64,11 @@ public sealed class DistilBertSelfAttention : Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (batch, length, width) = (hidden.shape[0], hidden.shape[1], hidden.shape[2]);
         Tensor Split(Tensor x) => x.view(batch, length, heads, width / heads).transpose(1, 2); // [B, h, T, d]
-        var context = functional.scaled_dot_product_attention(
-            Split(qLin.call(hidden)), Split(kLin.call(hidden)), Split(vLin.call(hidden)),
+        var context = Autocast.Attention(
+            Split(Autocast.Linear(qLin, hidden)), Split(Autocast.Linear(kLin, hidden)), Split(Autocast.Linear(vLin, hidden)),
             mask, training ? attentionDropout : 0.0);                                          // [B, h, T, d]
         var merged = context.transpose(1, 2).reshape(batch, length, width);                    // [B, T, H]
-        return outLin.call(merged).MoveToOuterDisposeScope();
+        return Autocast.Linear(outLin, merged).MoveToOuterDisposeScope();
     }
 }
 
@@ -90,7 +90,7 @@ public sealed class DistilBertFeedForward : Module<Tensor, Tensor>
     public override Tensor forward(Tensor hidden)
     {
         using var scope = NewDisposeScope();
-        return dropout.call(lin2.call(functional.gelu(lin1.call(hidden)))).MoveToOuterDisposeScope();
+        return dropout.call(Autocast.Linear(lin2, functional.gelu(Autocast.Linear(lin1, hidden)))).MoveToOuterDisposeScope();
     }
 }
 

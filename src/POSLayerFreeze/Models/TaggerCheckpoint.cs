@@ -28,6 +28,8 @@ public static class TaggerCheckpoint
     public const string WeightsFile = "model.safetensors";
     public const string VocabFile = "vocab.txt";
     public const string TokenizerConfigFile = "tokenizer_config.json";
+    /// <summary>Our key in config.json for a tagger trained in bf16 (absent: fp32); Hugging Face ignores unknown keys.</summary>
+    public const string PrecisionKey = "poslf_precision";
 
     /// <summary>Writes the folder (each file atomically, the weights last) and returns file name → sha256.</summary>
     public static IReadOnlyDictionary<string, string> Save(TokenClassifier model, ModelSource source, int maxLength, string directory)
@@ -42,6 +44,8 @@ public static class TaggerCheckpoint
         config["architectures"] = new JsonArray(model.Config.Family.TokenClassificationArchitecture);
         config["id2label"] = new JsonObject(Upos.Tags.Select((tag, id) => KeyValuePair.Create(id.ToString(Invariant.Culture), (JsonNode?)tag)));
         config["label2id"] = new JsonObject(Upos.Tags.Select((tag, id) => KeyValuePair.Create(tag, (JsonNode?)id)));
+        // Weights are saved in fp32 either way; a bf16 run's tagger says so, so tagging computes as its evaluation did.
+        if (model.Precision != Precision.Fp32) config[PrecisionKey] = "bf16";
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), Invariant.ToJson(config) + "\n");
 
         // The encoder's tokenizer settings as Hugging Face names them, plus the class and the run's window.
@@ -90,9 +94,13 @@ public static class TaggerCheckpoint
                 throw new InvalidDataException($"{tokenizerConfig}: model_max_length is not an integer ({e.Message})", e);
             }
         }
+        var precision = SavedPrecision(source.ConfigPath);
         var model = ModelCatalog.LoadTokenClassificationCheckpoint(source.Directory);
         try
         {
+            model.Precision = precision;
+            if (precision == Precision.Bf16 && Bf16Support.Refusal(device ?? CPU) is { } why)
+                throw new InvalidOperationException($"{source.ConfigPath}: a tagger trained in bf16 tags in bf16, but {why}");
             if (model.NumLabels != Upos.Count)
                 throw new InvalidDataException($"{source.WeightsPath}: classifier has {model.NumLabels} outputs but id2label names {Upos.Count}");
             if (device is not null && device.type != DeviceType.CPU) model.to(device);
@@ -104,6 +112,16 @@ public static class TaggerCheckpoint
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The precision a saved tagger's config.json records (fp32 when it names none).</summary>
+    public static Precision SavedPrecision(string configPath)
+    {
+        var node = JsonNode.Parse(File.ReadAllText(configPath))?[PrecisionKey];
+        if (node is null) return Precision.Fp32;
+        return node.GetValueKind() == JsonValueKind.String && node.GetValue<string>() == "bf16"
+            ? Precision.Bf16
+            : throw new InvalidDataException($"{configPath}: {PrecisionKey} must be \"bf16\" (or absent for fp32), found {node.ToJsonString()}");
     }
 
     /// <summary>id2label of a config.json in id order, or null when it has none.</summary>

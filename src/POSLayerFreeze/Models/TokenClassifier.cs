@@ -40,21 +40,27 @@ public sealed class TokenClassifier : Module<Tensor, Tensor, Tensor>
 
     public IEncoder Encoder => (IEncoder)encoder;
 
-    /// <summary>input_ids [B, T] int64, attention_mask [B, T] → logits [B, T, numLabels].</summary>
+    /// <summary>The matmuls' arithmetic in <see cref="forward"/> and <see cref="ForwardWithHiddenStates"/> (the run's
+    /// profile sets it; a saved bf16 tagger keeps it). Weights stay fp32 either way.</summary>
+    public Precision Precision { get; set; }
+
+    /// <summary>input_ids [B, T] int64, attention_mask [B, T] → logits [B, T, numLabels] (fp32 in either precision).</summary>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
+        using var region = Autocast.Enter(Precision);
         using var scope = NewDisposeScope();
         var hidden = encoder.call(inputIds, attentionMask);  // [B, T, H]
         return Classify(hidden).MoveToOuterDisposeScope();   // [B, T, labels]
     }
 
     /// <summary>The head alone: last hidden state [B, T, H] → dropout → classifier → logits [B, T, numLabels].</summary>
-    public Tensor Classify(Tensor hidden) => classifier.call(dropout.call(hidden));
+    public Tensor Classify(Tensor hidden) => Autocast.Linear(classifier, dropout.call(hidden));
 
     /// <summary>Logits plus every hidden state (embeddings output, then each layer), for parity tests.</summary>
     public Tensor ForwardWithHiddenStates(Tensor inputIds, Tensor attentionMask, IList<Tensor> hiddenStates)
     {
         ArgumentNullException.ThrowIfNull(hiddenStates);
+        using var region = Autocast.Enter(Precision);
         using var scope = NewDisposeScope();
         var layers = new List<Tensor>();
         var hidden = Encoder.Encode(inputIds, attentionMask, layers);

@@ -21,6 +21,8 @@ public static class SummaryMarkdown
             + $"AdamW lr {Field("learning_rate")} ({Field("schedule")}, warm-up ratio {Field("warmup_ratio")} / steps {Field("warmup_steps")}), "
             + $"weight decay {Field("weight_decay")} (exempt: {Field("weight_decay_exclude")}), max grad norm {Field("max_grad_norm")}, "
             + $"train sentences {Field("train_sentences")}, max length {Field("max_length")}"
+            // Absent means fp32 (the protocol of record); bf16 is said, since its numbers are its own.
+            + (profile["precision"] is { } precision ? $", {precision.GetValue<string>()} matmuls (fp32 master weights)" : "")
             // Not a number-changing choice, but it decides what the log and curves.png hold; absent means off.
             + (profile["eval_each_epoch"]?.GetValue<bool>() == true ? ", dev accuracy after every epoch" : ", dev accuracy after training")
             + string.Create(CultureInfo.InvariantCulture, $", loss logged every {profile["logging_steps"]?.GetValue<int>() ?? TrainingProfile.DefaultLoggingSteps} steps");

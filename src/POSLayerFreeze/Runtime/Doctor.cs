@@ -35,6 +35,7 @@ public static class Doctor
             return $"{threads} thread(s), {Exercise(CPU)}";
         }, required: true));
         checks.Add(new("libtorch", $"{TorchRuntime.LibTorchVersion()} at {TorchRuntime.LoadedLibTorchPath() ?? "?"}"));
+        checks.Add(Guard("cpu bf16", () => Bf16Support.Describe(CPU), required: false));
         var cudaCount = 0;
         checks.Add(Guard("cuda", () =>
         {
@@ -45,6 +46,7 @@ public static class Doctor
         {
             var device = new Device(DeviceType.CUDA, i);
             checks.Add(Guard($"cuda:{i}", () => Exercise(device), required: false));
+            checks.Add(Guard($"cuda:{i} bf16", () => Bf16Support.Describe(device), required: false));
         }
         foreach (var extra in extraChecks)
         {

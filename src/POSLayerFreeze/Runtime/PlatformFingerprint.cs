@@ -18,6 +18,10 @@ namespace POSLayerFreeze.Runtime;
 /// </remarks>
 public sealed record PlatformFingerprint(string Backend, string DeviceKind, string TorchSharp, string LibTorch, string Hardware, int? CpuThreads)
 {
+    /// <summary>The matmuls' arithmetic when not fp32 (<c>bf16</c>: kernels of their own, another rounding); null for
+    /// fp32, so fingerprints recorded before the field existed read back equal.</summary>
+    public string? Precision { get; init; }
+
     /// <summary>ATen's own override of its CPU dispatch level; when set it wins over what the CPU supports.</summary>
     public const string AtenCapabilityVariable = "ATEN_CPU_CAPABILITY";
 
@@ -80,7 +84,7 @@ public sealed record PlatformFingerprint(string Backend, string DeviceKind, stri
     /// <summary>One line, e.g. <c>cpu backend, TorchSharp 0.107.0, libtorch 2.10.0, avx512, 2 threads</c>.</summary>
     public string Describe() =>
         $"{DeviceKind} on {Backend} backend, TorchSharp {TorchSharp}, libtorch {LibTorch}, {Hardware}" +
-        (CpuThreads is { } threads ? $", {threads} thread(s)" : "");
+        (CpuThreads is { } threads ? $", {threads} thread(s)" : "") + (Precision is { } precision ? $", {precision} matmuls" : "");
 
     /// <summary>The fields in which <paramref name="other"/> differs, as <c>field: this ≠ other</c>.</summary>
     public IReadOnlyList<string> Differences(PlatformFingerprint other)
@@ -97,18 +101,24 @@ public sealed record PlatformFingerprint(string Backend, string DeviceKind, stri
         Field("libtorch", LibTorch, other.LibTorch);
         Field("hardware", Hardware, other.Hardware);
         Field("cpu_threads", CpuThreads?.ToString(Invariant.Culture), other.CpuThreads?.ToString(Invariant.Culture));
+        Field("precision", Precision ?? "fp32", other.Precision ?? "fp32");
         return differences;
     }
 
-    public JsonObject ToJson() => new()
+    public JsonObject ToJson()
     {
-        ["backend"] = Backend,
-        ["device"] = DeviceKind,
-        ["torchsharp"] = TorchSharp,
-        ["libtorch"] = LibTorch,
-        ["hardware"] = Hardware,
-        ["cpu_threads"] = CpuThreads,
-    };
+        var json = new JsonObject
+        {
+            ["backend"] = Backend,
+            ["device"] = DeviceKind,
+            ["torchsharp"] = TorchSharp,
+            ["libtorch"] = LibTorch,
+            ["hardware"] = Hardware,
+            ["cpu_threads"] = CpuThreads,
+        };
+        if (Precision is not null) json["precision"] = Precision;
+        return json;
+    }
 
     /// <summary>Reads what <see cref="ToJson"/> wrote; null for a missing node (results written before fingerprints).</summary>
     public static PlatformFingerprint? FromJson(JsonNode? node)
@@ -118,6 +128,9 @@ public sealed record PlatformFingerprint(string Backend, string DeviceKind, stri
         string Text(string key) => JsonShape.String(fingerprint[key] ?? throw new FormatException($"Fingerprint has no '{key}'."), $"Fingerprint '{key}'");
         // cpu_threads is null on CUDA (ToJson writes it as null there).
         var threads = fingerprint["cpu_threads"] is { } t ? JsonShape.Int32(t, "Fingerprint 'cpu_threads'") : (int?)null;
-        return new PlatformFingerprint(Text("backend"), Text("device"), Text("torchsharp"), Text("libtorch"), Text("hardware"), threads);
+        return new PlatformFingerprint(Text("backend"), Text("device"), Text("torchsharp"), Text("libtorch"), Text("hardware"), threads)
+        {
+            Precision = fingerprint["precision"] is { } precision ? JsonShape.String(precision, "Fingerprint 'precision'") : null,
+        };
     }
 }

@@ -80,6 +80,7 @@ public sealed class PrefixCache : IDisposable
         try
         {
             using var noGrad = no_grad();
+            using var region = Autocast.Enter(model.Precision);
             foreach (var batch in BatchSampler.LongestFirst(windows.Select(w => w.Length).ToArray(), batchSize))
             {
                 using var scope = NewDisposeScope();
@@ -115,6 +116,7 @@ public sealed class PrefixCache : IDisposable
     {
         ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(attentionMask);
+        using var region = Autocast.Enter(_model.Precision);
         using var scope = NewDisposeScope();
         var (batch, length) = (attentionMask.shape[0], attentionMask.shape[1]);
         var state = _states.index_select(0, Rows(windows, length)).view(batch, length, _hidden);   // [B, T, H]

@@ -7,7 +7,7 @@ namespace POSLayerFreeze.Training;
 
 /// <summary>Single profile fields given on the command line (null: keep the profile's).</summary>
 public sealed record ProfileOverrides(double? LearningRate = null, int? Epochs = null, int? BatchSize = null, int? MaxLength = null,
-    int? TrainSentences = null, double? WarmupRatio = null, double? WeightDecay = null, string? BatchOrder = null, bool? EvalEachEpoch = null, int? LoggingSteps = null);
+    int? TrainSentences = null, double? WarmupRatio = null, double? WeightDecay = null, string? BatchOrder = null, bool? EvalEachEpoch = null, int? LoggingSteps = null, Models.Precision? Precision = null);
 
 /// <summary>
 /// Profiles as data: a built-in name (<c>smoke</c>, <c>full</c>) or a JSON file with the fields a result saves
@@ -23,7 +23,7 @@ public static class ProfileFile
     [
         "name", "version", "train_sentences", "epochs", "batch_size", "batch_order", "learning_rate", "betas", "eps",
         "weight_decay", "weight_decay_exclude", "schedule", "warmup_ratio", "warmup_steps", "max_grad_norm", "max_length",
-        "eval_batch_size", "eval_each_epoch", "logging_steps", "default_seeds",
+        "eval_batch_size", "eval_each_epoch", "logging_steps", "precision", "default_seeds",
     ];
 
     private static readonly string[] Required = ["name", "version", "epochs", "batch_size", "learning_rate"];
@@ -106,6 +106,9 @@ public static class ProfileFile
             EvalBatchSize = json.ContainsKey("eval_batch_size") ? reader.Int("eval_batch_size", min: 1) : defaults.EvalBatchSize,
             EvalEachEpoch = json.ContainsKey("eval_each_epoch") ? reader.Bool("eval_each_epoch") : defaults.EvalEachEpoch,
             LoggingSteps = json.ContainsKey("logging_steps") ? reader.Int("logging_steps", min: 1) : defaults.LoggingSteps,
+            Precision = json.ContainsKey("precision")
+                ? TrainingProfile.ParsePrecision(reader.Text("precision")) ?? reader.Fail<Models.Precision>("precision", "field 'precision' must be \"fp32\" or \"bf16\"")
+                : defaults.Precision,
             DefaultSeeds = json.ContainsKey("default_seeds") ? reader.Seeds("default_seeds") : defaults.DefaultSeeds,
         };
         if (FloatRange.Check(profile) is var (field, problem)) reader.Fail(field, problem);
@@ -193,6 +196,12 @@ public static class ProfileFile
             if (logging < 1) throw new UsageException($"logging steps must be ≥ 1, got {logging}", "--logging-steps");
             if (logging != result.LoggingSteps) Note("log", Invariant.Format(logging));
             result = result with { LoggingSteps = logging };
+        }
+        if (overrides.Precision is { } precision)
+        {
+            // The name gains +bf16 (not +precision=bf16): the suffix Hugging Face users know from bf16=True.
+            if (precision != result.Precision) changed.Add(TrainingProfile.PrecisionName(precision));
+            result = result with { Precision = precision };
         }
         if (FloatRange.Check(result) is var (field, problem))
             throw new UsageException(problem, field switch { "learning_rate" => "--lr", "weight_decay" => "--weight-decay", _ => "--profile" });

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using POSLayerFreeze.Models;
 
 namespace POSLayerFreeze.Training;
 
@@ -54,6 +55,9 @@ public sealed record TrainingProfile
     /// is one host sync and one log_history entry. Changes no number of the run, only how finely the curve is sampled.</summary>
     public int LoggingSteps { get; init; } = DefaultLoggingSteps;
     public const int DefaultLoggingSteps = 50;
+    /// <summary>The matmuls' arithmetic (Hugging Face's <c>bf16=True</c> is <see cref="Models.Precision.Bf16"/>): fp32
+    /// master weights and AdamW state either way; bf16 is another protocol, with numbers of its own.</summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
     /// <summary>Seeds used when none are given: three for the protocol of record, one for the CPU smoke scale.</summary>
     public IReadOnlyList<long> DefaultSeeds { get; init; } = [42, 43, 44];
 
@@ -110,16 +114,34 @@ public sealed record TrainingProfile
         _ => throw new ArgumentOutOfRangeException(nameof(exclusion)),
     };
 
-    /// <summary>The profile as saved in results and hashed into the inputs. <c>eval_each_epoch</c> and
-    /// <c>logging_steps</c> appear only when they differ from what every run did before they existed (off, 50), so
+    /// <summary>The profile as saved in results and hashed into the inputs. <c>eval_each_epoch</c>,
+    /// <c>logging_steps</c> and <c>precision</c> appear only when they differ from what every run did before they
+    /// existed (off, 50, fp32), so
     /// those runs keep their inputs hash; <see cref="ProfileFile.ToFileJson"/> always shows them.</summary>
     public JsonObject ToJson()
     {
         var json = Fields();
         if (EvalEachEpoch) json["eval_each_epoch"] = true;
         if (LoggingSteps != DefaultLoggingSteps) json["logging_steps"] = LoggingSteps;
+        if (Precision != Precision.Fp32) json["precision"] = PrecisionName(Precision);
         return json;
     }
+
+    /// <summary>The field's value in results and profile files: <c>fp32</c> or <c>bf16</c>.</summary>
+    public static string PrecisionName(Precision precision) => precision switch
+    {
+        Precision.Fp32 => "fp32",
+        Precision.Bf16 => "bf16",
+        _ => throw new ArgumentOutOfRangeException(nameof(precision)),
+    };
+
+    /// <summary>The precision a results or profile file names, or null for a name that is none.</summary>
+    public static Precision? ParsePrecision(string text) => text switch
+    {
+        "fp32" => Precision.Fp32,
+        "bf16" => Precision.Bf16,
+        _ => null,
+    };
 
     private JsonObject Fields() => new()
     {
