@@ -9,6 +9,10 @@ namespace POSLayerFreeze.Specs;
 /// </summary>
 [TestFixture]
 [Category("Bf16")]
+// No bf16 golden is approved yet: the session that built this ran on an AVX2-only CPU, where bf16 is emulated. On a
+// CPU with AVX512-BF16, run `dotnet test specs/POSLayerFreeze.Specs -c Release --filter Category=Bf16`, approve the
+// received files with `poslf approve`, and remove this attribute in the same commit.
+[Explicit("no bf16 golden approved yet (built on an AVX2-only CPU); see the comment above")]
 [ProfileCategory]
 public sealed class MixedPrecisionSpec
 {
