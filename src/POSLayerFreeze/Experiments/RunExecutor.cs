@@ -42,8 +42,8 @@ public static class RunExecutor
         var device = TorchRuntime.ResolveDevice(spec.Device);
         if (device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = spec.Tf32;
         TorchRuntime.Seed(spec.Seed);
-        using var model = ModelCatalog.CreateClassifier(data.Model, Upos.Tags.Count, device);
-        var plan = FreezePlan.Parse(spec.Config, model.Config.NumLayers);
+        var plan = FreezePlan.Parse(spec.Config, data.Model.Config.NumLayers);
+        using var model = plan.Prepare(ModelCatalog.CreateClassifier(data.Model, Upos.Tags.Count, device), spec.Seed);
         var trainable = plan.Apply(model);
         var trainableCount = trainable.Sum(p => p.numel());
         var totalCount = model.parameters().Sum(p => p.numel());
@@ -118,6 +118,7 @@ public static class RunExecutor
             Tf32 = spec.Tf32,
             CachedPrefix = spec.CachedPrefix ? new CachedPrefixStats(stats.CachedLayers) : null,
             Frozen = plan.FrozenUnits.ToArray(),
+            Control = plan.Control?.Record(spec.Seed, model.Config.InitializerRange),
             TrainableParameters = trainableCount,
             TotalParameters = totalCount,
             Train = new TrainMetrics

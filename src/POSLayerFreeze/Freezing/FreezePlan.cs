@@ -30,8 +30,14 @@ public sealed record FreezePlan
         var plan = FreezePlanName.Parse(name, numLayers);
         return plan.Kind == FreezeKind.All
             ? new FreezePlan(plan.Name, ["emb", .. Enumerable.Range(0, numLayers).Select(Unit)])
-            : new FreezePlan(plan.Name, plan.Units);
+            : new FreezePlan(plan.Name, plan.Units) { Control = ControlPlan.Of(plan, numLayers) };
     }
+
+    /// <summary>For <c>random-init</c> and <c>drop-top-K</c>: what happens to the model before training; null otherwise.</summary>
+    public ControlPlan? Control { get; private init; }
+
+    /// <summary>The model this plan fine-tunes: <paramref name="model"/> itself, or as a control plan changes it (see <see cref="ControlPlan.Prepare"/>).</summary>
+    public TokenClassifier Prepare(TokenClassifier model, long seed) => Control?.Prepare(model, seed) ?? model;
 
     /// <summary>
     /// Sets requires_grad on every encoder parameter (false for frozen units) and returns the trainable
@@ -39,6 +45,7 @@ public sealed record FreezePlan
     /// </summary>
     public IReadOnlyList<Parameter> Apply(TokenClassifier model)
     {
+        Control?.CheckPrepared(model);
         var units = model.FreezableUnits();
         var known = units.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
         var unknown = FrozenUnits.Where(u => !known.Contains(u)).ToArray();
