@@ -7,8 +7,9 @@ namespace POSLayerFreeze.Freezing;
 /// <summary>
 /// Which units of the encoder stay fixed during fine-tuning, as data. One grammar for every name:
 /// <c>baseline</c> (nothing frozen), <c>slpf-K</c> (layer K), <c>clpf-A+B+…</c> (any subset; <c>emb</c> may be a
-/// member), <c>all</c> (embeddings and every layer; only the classifier trains). Names are canonical: units are
-/// listed embeddings first, then layers ascending, so <c>clpf-2+0</c> parses to the plan named <c>clpf-0+2</c>.
+/// member), <c>all</c> (embeddings and every layer; only the classifier trains), and the controls <c>random-init</c>
+/// and <c>drop-top-K</c>, which freeze nothing but change the model first (<see cref="Control"/>). Names are canonical:
+/// units are listed embeddings first, then layers ascending, so <c>clpf-2+0</c> parses to the plan named <c>clpf-0+2</c>.
 /// </summary>
 public sealed record FreezePlan
 {

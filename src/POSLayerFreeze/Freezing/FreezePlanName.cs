@@ -83,7 +83,8 @@ public sealed partial record FreezePlanName
     public static FreezePlanName? TryRead(string name) =>
         Read(name ?? throw new ArgumentNullException(nameof(name)), name, int.MaxValue, out _);
 
-    /// <summary>The grammar: <c>baseline</c>, <c>slpf-K</c>, <c>clpf-A+B+…</c> (layers and <c>emb</c>, each once), <c>all</c>.</summary>
+    /// <summary>The grammar: <c>baseline</c>, <c>slpf-K</c>, <c>clpf-A+B+…</c> (layers and <c>emb</c>, each once), <c>all</c>,
+    /// and the controls <c>random-init</c>, <c>drop-top-K</c> (FreezePlanName.Controls.cs).</summary>
     private static FreezePlanName? Read(string text, string name, int numLayers, out string? error)
     {
         error = null;
