@@ -142,6 +142,21 @@ public class ControlPlanTests : TinyTorchFixture
         Assert.That(Values(other.state_dict()[drawn[0].Key]), Is.Not.EqualTo(Values(drawn[0].Value)), "another seed, other draws");
     }
 
+    /// <summary>
+    /// Each family's <see cref="EncoderFamily.PaddedEmbeddings"/> names exactly the embeddings built with padding_idx:
+    /// a freshly constructed Embedding draws N(0, 1) everywhere except its padding row, which libtorch zeroes.
+    /// </summary>
+    [TestCase("tiny-bert")]
+    [TestCase("tiny-distilbert")]
+    public void A_family_declares_exactly_its_embeddings_with_a_padding_row(string fixture)
+    {
+        var config = EncoderConfig.FromFile(Path.Combine(ModelTestSupport.TinyDir(fixture), "config.json"));
+        using var encoder = config.Family.CreateEncoder(config);
+        var withZeroPadRow = encoder.named_modules().Where(m => m.module is Embedding e && Values(e.weight![config.PadTokenId]).All(v => v == 0))
+            .Select(m => m.name);
+        Assert.That(withZeroPadRow, Is.EquivalentTo(config.Family.PaddedEmbeddings));
+    }
+
     [Test]
     public void Reports_put_the_controls_after_every_freeze_plan_and_freezing_claims_ignore_them()
     {
