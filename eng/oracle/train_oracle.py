@@ -17,7 +17,7 @@ with the protocol Hugging Face Trainer runs by default:
 Nothing here is imported from our C# code or from Hugging Face transformers (which is not installed); the only
 shared ground is the file formats. It writes, per freeze plan, oracle.json (per-step loss, learning rate and
 gradient norm; which parameters trained and which were decayed) and final.safetensors (every parameter after the
-last step). Usage: train_oracle.py CASE_DIR [--plans baseline,slpf-1,...]
+last step). The controls random-init and drop-top-K are controls.py's. Usage: train_oracle.py CASE_DIR [--plans baseline,slpf-1,...]
 """
 
 import argparse
@@ -30,6 +30,8 @@ import sys
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+import controls
 
 IGNORE_INDEX = -100
 # DistilBERT's LayerNorm eps is a constant of its model file, not a config field; BERT's comes from the config.
@@ -438,7 +440,10 @@ def main():
     init = read_safetensors(os.path.join(args.case_dir, "init.safetensors"))
     plans = args.plans.split(",") if args.plans else case["plans"]
     for plan in plans:
-        result, final = train(case, plan, init, batches)
+        # The control plans (controls.py) change the model or its initial weights, then train with nothing frozen.
+        plan_case, plan_init, freeze, extra = controls.prepare(case, plan, init, args.case_dir, TokenClassifier, read_safetensors)
+        result, final = train(plan_case, freeze, plan_init, batches)
+        result.update(extra, plan=plan)
         out = os.path.join(args.case_dir, plan)
         os.makedirs(out, exist_ok=True)
         write_safetensors(os.path.join(out, "final.safetensors"), final)

@@ -26,6 +26,7 @@ public static partial class ProtocolSourceSet
         "src/POSLayerFreeze/Models/IEncoder.cs",
         "src/POSLayerFreeze/Models/EncoderConfig.cs",
         "src/POSLayerFreeze/Models/EncoderFamily.cs",
+        "src/POSLayerFreeze/Models/EncoderSurgery.cs",
         "src/POSLayerFreeze/Models/Families/*.cs",
         "src/POSLayerFreeze/Evaluation/TagMetrics.cs",
         "src/POSLayerFreeze/Experiments/RunExecutor.cs",

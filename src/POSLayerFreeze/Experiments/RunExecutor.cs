@@ -43,9 +43,9 @@ public static class RunExecutor
         if (device.type == DeviceType.CUDA) backends.cuda.matmul.allow_tf32 = spec.Tf32;
         if (spec.Profile.Precision == Precision.Bf16) Bf16Support.Require(device);
         TorchRuntime.Seed(spec.Seed);
-        using var model = ModelCatalog.CreateClassifier(data.Model, Upos.Tags.Count, device);
+        var plan = FreezePlan.Parse(spec.Config, data.Model.Config.NumLayers);
+        using var model = plan.Prepare(ModelCatalog.CreateClassifier(data.Model, Upos.Tags.Count, device), spec.Seed);
         model.Precision = spec.Profile.Precision;
-        var plan = FreezePlan.Parse(spec.Config, model.Config.NumLayers);
         var trainable = plan.Apply(model);
         var trainableCount = trainable.Sum(p => p.numel());
         var totalCount = model.parameters().Sum(p => p.numel());
@@ -120,6 +120,7 @@ public static class RunExecutor
             Tf32 = spec.Tf32,
             CachedPrefix = spec.CachedPrefix ? new CachedPrefixStats(stats.CachedLayers) : null,
             Frozen = plan.FrozenUnits.ToArray(),
+            Control = plan.Control?.Record(spec.Seed, model.Config.InitializerRange),
             TrainableParameters = trainableCount,
             TotalParameters = totalCount,
             Train = new TrainMetrics

@@ -34,6 +34,8 @@ public sealed record RunMetrics
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public CachedPrefixStats? CachedPrefix { get; init; }
     public required IReadOnlyList<string> Frozen { get; init; }
+    /// <summary>Only for the control plans (random-init, drop-top-K): what was done to the model before training.</summary>
+    public Freezing.ControlRecord? Control { get; init; }
     public required long TrainableParameters { get; init; }
     public long? TotalParameters { get; init; }
     public required TrainMetrics Train { get; init; }

@@ -7,8 +7,9 @@ namespace POSLayerFreeze.Freezing;
 /// <summary>
 /// Which units of the encoder stay fixed during fine-tuning, as data. One grammar for every name:
 /// <c>baseline</c> (nothing frozen), <c>slpf-K</c> (layer K), <c>clpf-A+B+…</c> (any subset; <c>emb</c> may be a
-/// member), <c>all</c> (embeddings and every layer; only the classifier trains). Names are canonical: units are
-/// listed embeddings first, then layers ascending, so <c>clpf-2+0</c> parses to the plan named <c>clpf-0+2</c>.
+/// member), <c>all</c> (embeddings and every layer; only the classifier trains), and the controls <c>random-init</c>
+/// and <c>drop-top-K</c>, which freeze nothing but change the model first (<see cref="Control"/>). Names are canonical:
+/// units are listed embeddings first, then layers ascending, so <c>clpf-2+0</c> parses to the plan named <c>clpf-0+2</c>.
 /// </summary>
 public sealed record FreezePlan
 {
@@ -30,8 +31,14 @@ public sealed record FreezePlan
         var plan = FreezePlanName.Parse(name, numLayers);
         return plan.Kind == FreezeKind.All
             ? new FreezePlan(plan.Name, ["emb", .. Enumerable.Range(0, numLayers).Select(Unit)])
-            : new FreezePlan(plan.Name, plan.Units);
+            : new FreezePlan(plan.Name, plan.Units) { Control = ControlPlan.Of(plan, numLayers) };
     }
+
+    /// <summary>For <c>random-init</c> and <c>drop-top-K</c>: what happens to the model before training; null otherwise.</summary>
+    public ControlPlan? Control { get; private init; }
+
+    /// <summary>The model this plan fine-tunes: <paramref name="model"/> itself, or as a control plan changes it (see <see cref="ControlPlan.Prepare"/>).</summary>
+    public TokenClassifier Prepare(TokenClassifier model, long seed) => Control?.Prepare(model, seed) ?? model;
 
     /// <summary>
     /// Sets requires_grad on every encoder parameter (false for frozen units) and returns the trainable
@@ -39,6 +46,7 @@ public sealed record FreezePlan
     /// </summary>
     public IReadOnlyList<Parameter> Apply(TokenClassifier model)
     {
+        Control?.CheckPrepared(model);
         var units = model.FreezableUnits();
         var known = units.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
         var unknown = FrozenUnits.Where(u => !known.Contains(u)).ToArray();

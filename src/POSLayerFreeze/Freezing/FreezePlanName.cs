@@ -16,6 +16,12 @@ public enum FreezeKind
 
     /// <summary><c>all</c>: embeddings and every layer; only the classifier trains.</summary>
     All,
+
+    /// <summary><c>random-init</c>: a control; nothing frozen, the encoder re-initialised (<see cref="ControlPlan"/>).</summary>
+    RandomInit,
+
+    /// <summary><c>drop-top-K</c>: a control; nothing frozen, the top K layers removed (<see cref="ControlPlan"/>).</summary>
+    DropTop,
 }
 
 /// <summary>
@@ -23,13 +29,14 @@ public enum FreezeKind
 /// names: <see cref="FreezePlan.Parse"/> reads a name typed by people (any case and spacing, layers checked against
 /// the model), and reports read the configuration names of finished runs with <see cref="TryRead"/>.
 /// </summary>
-public sealed record FreezePlanName
+public sealed partial record FreezePlanName
 {
-    private FreezePlanName(FreezeKind kind, bool embeddings, IReadOnlyList<int> layers)
+    private FreezePlanName(FreezeKind kind, bool embeddings, IReadOnlyList<int> layers, int droppedLayers = 0)
     {
         Kind = kind;
         Embeddings = embeddings;
         Layers = layers;
+        DroppedLayers = droppedLayers;
     }
 
     public FreezeKind Kind { get; }
@@ -53,6 +60,7 @@ public sealed record FreezePlanName
         FreezeKind.Baseline => "baseline",
         FreezeKind.All => "all",
         FreezeKind.SingleLayer => "slpf-" + Unit(Layers[0]),
+        FreezeKind.RandomInit or FreezeKind.DropTop => ControlName,
         _ => "clpf-" + string.Join('+', Units),
     };
 
@@ -75,12 +83,14 @@ public sealed record FreezePlanName
     public static FreezePlanName? TryRead(string name) =>
         Read(name ?? throw new ArgumentNullException(nameof(name)), name, int.MaxValue, out _);
 
-    /// <summary>The grammar: <c>baseline</c>, <c>slpf-K</c>, <c>clpf-A+B+…</c> (layers and <c>emb</c>, each once), <c>all</c>.</summary>
+    /// <summary>The grammar: <c>baseline</c>, <c>slpf-K</c>, <c>clpf-A+B+…</c> (layers and <c>emb</c>, each once), <c>all</c>,
+    /// and the controls <c>random-init</c>, <c>drop-top-K</c> (FreezePlanName.Controls.cs).</summary>
     private static FreezePlanName? Read(string text, string name, int numLayers, out string? error)
     {
         error = null;
         if (text == "baseline") return new FreezePlanName(FreezeKind.Baseline, false, []);
         if (text == "all") return new FreezePlanName(FreezeKind.All, false, []);
+        if (IsControl(text)) return ReadControl(text, name, numLayers, out error);
         if (text.StartsWith("slpf-", StringComparison.Ordinal))
             return Layer(text[5..], name, numLayers, ref error) is { } layer ? new FreezePlanName(FreezeKind.SingleLayer, false, [layer]) : null;
         if (text.StartsWith("clpf-", StringComparison.Ordinal))
@@ -112,7 +122,7 @@ public sealed record FreezePlanName
             }
             return new FreezePlanName(FreezeKind.Compound, embeddings, layers.ToArray());
         }
-        error = $"Unknown freeze plan '{name}': expected baseline, slpf-K, clpf-A+B+… (layers 0..{numLayers - 1} or emb) or all.";
+        error = $"Unknown freeze plan '{name}': expected baseline, slpf-K, clpf-A+B+… (layers 0..{numLayers - 1} or emb), all, random-init or drop-top-K.";
         return null;
     }
 

@@ -48,6 +48,13 @@ public abstract class EncoderFamily
     /// <summary>Where the transformer layers sit in the checkpoint (<c>transformer.layer.</c>), and the field that counts them.</summary>
     public abstract (string KeyPrefix, string Field) Layers { get; }
 
+    /// <summary>
+    /// The encoder's Embedding modules built with <c>padding_idx = pad_token_id</c> (<c>embeddings.word_embeddings</c>),
+    /// named as under the family prefix: Hugging Face's <c>_init_weights</c> zeroes that row of each when it
+    /// initialises a model (<see cref="EncoderSurgery.Reinitialize"/>, the <c>random-init</c> control).
+    /// </summary>
+    public abstract IReadOnlyList<string> PaddedEmbeddings { get; }
+
     /// <summary>Reads the family's config record; errors name the field (the caller adds the file).</summary>
     public abstract EncoderConfig ReadConfig(JsonObject json);
 

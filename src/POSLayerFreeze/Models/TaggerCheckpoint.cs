@@ -41,6 +41,8 @@ public static class TaggerCheckpoint
 
         var config = JsonNode.Parse(File.ReadAllText(source.ConfigPath)) as JsonObject
             ?? throw new InvalidDataException($"{source.ConfigPath}: not a JSON object");
+        // A drop-top-K run fine-tunes fewer layers than the encoder it started from: the folder must say so to reload.
+        if (model.Config.NumLayers != source.Config.NumLayers) config[model.Config.Family.Layers.Field] = model.Config.NumLayers;
         config["architectures"] = new JsonArray(model.Config.Family.TokenClassificationArchitecture);
         config["id2label"] = new JsonObject(Upos.Tags.Select((tag, id) => KeyValuePair.Create(id.ToString(Invariant.Culture), (JsonNode?)tag)));
         config["label2id"] = new JsonObject(Upos.Tags.Select((tag, id) => KeyValuePair.Create(tag, (JsonNode?)id)));

@@ -34,7 +34,7 @@ public sealed record ConfigSummary(string Config, IReadOnlyList<string> Frozen, 
 public static class Aggregation
 {
     /// <summary>
-    /// Canonical display order: baseline, slpf by layer, clpf by size, all, then anything else. Only the order of
+    /// Canonical display order: baseline, slpf by layer, clpf by size, all, the controls, then anything else. Only the order of
     /// the keys matters; each group has its own band so that no model depth can make two groups overlap: slpf-N is
     /// <see cref="SlpfBand"/> + N (N &lt; 900), clpf-… is <see cref="ClpfBand"/> + 10 per unit after the first
     /// (fewer than 200 units), and ties within a band fall back to the config name (see <see cref="Summarize"/>).
@@ -45,13 +45,19 @@ public static class Aggregation
         { Kind: FreezeKind.All } => AllKey,
         { Kind: FreezeKind.SingleLayer } plan => SlpfBand + plan.Layers[0],
         { Kind: FreezeKind.Compound } plan => ClpfBand + ((plan.ListedUnits - 1) * 10),
+        // The controls after every freeze plan: random-init, then drop-top by K.
+        { Kind: FreezeKind.RandomInit } => ControlBand,
+        { Kind: FreezeKind.DropTop } plan => ControlBand + Math.Min(plan.DroppedLayers, 900),
         _ => OtherKey,
     };
+
+    /// <summary>True for the control plans (random-init, drop-top-K): they freeze nothing, so claims about freezing leave them out.</summary>
+    public static bool IsControl(string config) => FreezePlanName.TryRead(config)?.IsControlKind == true;
 
     /// <summary>The kind of plan a configuration's name gives; null for a name that is not a freeze plan's.</summary>
     public static FreezeKind? KindOf(string config) => FreezePlanName.TryRead(config)?.Kind;
 
-    private const int SlpfBand = 100, ClpfBand = 1000, AllKey = 3000, OtherKey = 5000;
+    private const int SlpfBand = 100, ClpfBand = 1000, AllKey = 3000, ControlBand = 4000, OtherKey = 5000;
 
     public static IReadOnlyList<ConfigSummary> Summarize(IReadOnlyList<RunRecord> runs)
     {

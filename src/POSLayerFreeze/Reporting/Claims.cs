@@ -102,9 +102,11 @@ public static class Claims
             });
         }
         var all = configs.FirstOrDefault(c => c.Config == "all");
-        if (all is not null && configs.Count > 1)
+        // A claim about freezing: the controls (a random encoder, a shallower one) are no rivals here.
+        var rivals = configs.Where(c => c != all && !Aggregation.IsControl(c.Config)).ToArray();
+        if (all is not null && rivals.Length > 0)
         {
-            var nextWorst = configs.Where(c => c != all).MinBy(c => c.TestAccuracy.Mean)!;
+            var nextWorst = rivals.MinBy(c => c.TestAccuracy.Mean)!;
             var gap = all.TestAccuracy.Mean - nextWorst.TestAccuracy.Mean;
             claims.Add(new Claim("all-frozen-worst", "Freezing all layers gives the lowest accuracy.", gap < 0,
                 $"all − {nextWorst.Config} = {Points(gap)}", gap)

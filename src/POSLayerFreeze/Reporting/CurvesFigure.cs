@@ -142,6 +142,7 @@ public static class CurvesFigure
             {
                 FreezeKind.Baseline => new CurveStyle(Colors.Black, 2.5f, LinePattern.Solid, MarkerShape.FilledDiamond),
                 FreezeKind.SingleLayer => new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Solid, MarkerShape.FilledCircle),
+                FreezeKind.RandomInit or FreezeKind.DropTop => new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Dotted, MarkerShape.OpenTriangleUp),
                 _ => new CurveStyle(palette.GetColor(next++), 1.8f, LinePattern.Dashed, MarkerShape.FilledSquare),
             };
         }

@@ -15,12 +15,14 @@ public static class Plotting
     public static readonly Color BaselineColor = Colors.Gray;          // #808080
     public static readonly Color SlpfColor = Color.FromHex("#1f77b4");
     public static readonly Color ClpfColor = Color.FromHex("#d62728");
+    public static readonly Color ControlColor = Color.FromHex("#2ca02c");
 
-    /// <summary>Baseline grey, single-layer freezes blue, everything else (compound freezes, all) red.</summary>
+    /// <summary>Baseline grey, single-layer freezes blue, the controls green, everything else (compound freezes, all) red.</summary>
     internal static Color ColorOf(string config) => Aggregation.KindOf(config) switch
     {
         FreezeKind.Baseline => BaselineColor,
         FreezeKind.SingleLayer => SlpfColor,
+        FreezeKind.RandomInit or FreezeKind.DropTop => ControlColor,
         _ => ClpfColor,
     };
 

@@ -102,6 +102,8 @@ public static class ResultFigure
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "baseline (dashed line)", FillColor = BaselineColor });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "SLPF: one layer frozen", FillColor = SlpfColor });
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "CLPF / all: layers frozen together", FillColor = ClpfColor });
+        if (configs.Any(c => Aggregation.IsControl(c.Config)))
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = "controls: random-init, drop-top-K", FillColor = ControlColor });
         plot.Legend.Alignment = Alignment.LowerLeft;
         plot.Legend.FontSize = 11;
         plot.ShowLegend();

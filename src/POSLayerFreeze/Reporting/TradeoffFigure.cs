@@ -64,6 +64,7 @@ public static class TradeoffFigure
             {
                 FreezeKind.Baseline => "baseline",
                 FreezeKind.SingleLayer => "SLPF",
+                FreezeKind.RandomInit or FreezeKind.DropTop => "control",
                 _ => "CLPF / all",
             };
             if (legendDone.Add(family)) marker.LegendText = family;

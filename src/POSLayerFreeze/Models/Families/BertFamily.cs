@@ -90,6 +90,9 @@ public sealed class BertFamily : EncoderFamily
 
     public override (string KeyPrefix, string Field) Layers => ("encoder.layer.", "num_hidden_layers");
 
+    /// <summary>Only the word embeddings have a padding row (positions and token types have none).</summary>
+    public override IReadOnlyList<string> PaddedEmbeddings { get; } = ["embeddings.word_embeddings"];
+
     /// <summary>
     /// <c>is_decoder</c> is read only to be refused: it turns on cross-attention and causal masks this encoder does not
     /// have (it is not a field of the record, so a saved config does not carry it).

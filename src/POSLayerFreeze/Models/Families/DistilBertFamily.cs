@@ -77,6 +77,12 @@ public sealed class DistilBertFamily : EncoderFamily
 
     public override (string KeyPrefix, string Field) Layers => ("transformer.layer.", "n_layers");
 
+    /// <summary>
+    /// Only the word embeddings have a padding row (learned positions have none). Hugging Face's DistilBERT init also
+    /// rewrites sinusoidal position tables, which <see cref="DistilBertConfig"/> refuses, so nothing else applies.
+    /// </summary>
+    public override IReadOnlyList<string> PaddedEmbeddings { get; } = ["embeddings.word_embeddings"];
+
     public override EncoderConfig ReadConfig(JsonObject json) => EncoderConfig.Bind<DistilBertConfig>(json);
 
     public override nn.Module<Tensor, Tensor, Tensor> CreateEncoder(EncoderConfig config) => new DistilBertModel(Expect<DistilBertConfig>(config));

@@ -30,6 +30,9 @@ internal static class OracleCases
         new("tiny-bert", "tiny-bert", Plans, WarmupRatio: 0.1, MaxGradNorm: null),
         new("tiny-distilbert", "tiny-distilbert", Plans, WarmupRatio: 0, MaxGradNorm: null),
         new("tiny-distilbert-clipped", "tiny-distilbert", ["baseline", "clpf-0+1"], WarmupRatio: 0, MaxGradNorm: 1.0),
+        // The controls (issue 26): the tiny models have 2 layers, so drop-top-1 is the one depth reduction.
+        new("tiny-bert-controls", "tiny-bert", ControlOracle.Plans, WarmupRatio: 0.1, MaxGradNorm: null),
+        new("tiny-distilbert-controls", "tiny-distilbert", ControlOracle.Plans, WarmupRatio: 0, MaxGradNorm: null),
     ];
 
     public static IEnumerable<string> CaseNames => Cases.Select(c => c.Name);
@@ -185,6 +188,7 @@ internal static class OracleCases
             AtomicFile.WriteAllText(Path.Combine(dir, "batches.json"),
                 Invariant.ToJson(BatchesJson(windows, Profile(c), classifier.Config.PadTokenId)) + "\n");
             Safetensors.Write(Path.Combine(dir, "init.safetensors"), Weights(classifier));
+            ControlOracle.Export(c, dir);
         }
     }
 }

@@ -123,9 +123,10 @@ public sealed class TrainingOracleTests
         var finalWeights = Safetensors.Read(Path.Combine(caseDir, planName, "final.safetensors"));
         var initWeights = Safetensors.Read(Path.Combine(caseDir, "init.safetensors"));
 
-        using var classifier = OracleCases.CreateModel(OracleCases.Case(caseName).Model);
+        // A control plan changes the model before training (ControlOracle); the others leave it as created.
+        var (plan, classifier) = ControlOracle.CreateModel(OracleCases.Case(caseName).Model, planName);
+        using var disposeClassifier = classifier;
         var windows = OracleCases.Windows(classifier.Config.VocabSize);
-        var plan = FreezePlan.Parse(planName, classifier.Config.NumLayers);
         var trainable = plan.Apply(classifier);
         var trainableNames = classifier.named_parameters().Where(p => p.parameter.requires_grad).Select(p => p.name).ToList();
         Assert.That(trainableNames, Is.EqualTo(oracle["trainable"]!.AsArray().Select(n => n!.GetValue<string>())),
