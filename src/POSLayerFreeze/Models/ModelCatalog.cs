@@ -65,8 +65,12 @@ public static class ModelCatalog
         var configPath = Path.Combine(directory, "config.json");
         var weightsPath = CheckpointFile.Find(directory);
         var vocabPath = Path.Combine(directory, "vocab.txt");
-        var missing = new[] { configPath, vocabPath }.Where(p => !File.Exists(p)).Select(Path.GetFileName).ToList();
-        if (weightsPath is null) missing.Insert(1, string.Join(" or ", CheckpointFile.Names));
+        var missing = new (string Name, bool Present)[]
+            {
+                ("config.json", File.Exists(configPath)),
+                (string.Join(" or ", CheckpointFile.Names), weightsPath is not null),
+                ("vocab.txt", File.Exists(vocabPath)),
+            }.Where(f => !f.Present).Select(f => f.Name).ToList();
         if (missing.Count > 0)
         {
             throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}");

@@ -174,22 +174,42 @@ public class PyTorchCheckpointTests
         var text = WriteBytes(Encoding.UTF8.GetBytes("{\"not\": \"a checkpoint\"}"));
         Assert.That(() => PyTorchCheckpoint.ReadHeader(text), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("not a PyTorch checkpoint"));
 
-        // A zip whose storage entry is shorter than the tensors say.
+        // A zip whose storage entry is shorter than the tensors say; one whose storages are compressed (torch.save
+        // never compresses, and a compressed entry could claim sizes the file does not hold).
+        var shortened = RewriteZip(bytes => bytes[..^4], CompressionLevel.NoCompression);
+        Assert.That(() => PyTorchCheckpoint.ReadHeader(shortened), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("but its storage holds"));
+        var compressed = RewriteZip(bytes => bytes, CompressionLevel.Optimal);
+        Assert.That(() => PyTorchCheckpoint.ReadHeader(compressed), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("is compressed"));
+        Assert.That(PyTorchCheckpoint.ReadHeader(RewriteZip(bytes => bytes, CompressionLevel.NoCompression)), Has.Count.EqualTo(10), "unchanged, it reads");
+    }
+
+    [Test]
+    public void A_folder_without_weights_names_both_files()
+    {
+        var dir = TempDir();
+        File.Copy(Path.Combine(TinyDir("tiny-distilbert"), "config.json"), Path.Combine(dir, "config.json"));
+        File.WriteAllText(Path.Combine(dir, "vocab.txt"), "[PAD]\n[UNK]\n[CLS]\n[SEP]\n");
+        Assert.That(() => ModelCatalog.Resolve(dir), Throws.TypeOf<FileNotFoundException>()
+            .With.Message.EqualTo($"{dir}: missing model.safetensors or pytorch_model.bin"));
+    }
+
+    /// <summary>The zip fixture re-written with <paramref name="change"/> applied to storage entry 0.</summary>
+    private static string RewriteZip(Func<byte[], byte[]> change, CompressionLevel level)
+    {
         using var source = new ZipArchive(new MemoryStream(File.ReadAllBytes(Fixture("state-dict-zip.bin"))));
         var path = Path.Combine(TempDir(), "pytorch_model.bin");
-        using (var target = ZipFile.Open(path, ZipArchiveMode.Create))
+        using var target = ZipFile.Open(path, ZipArchiveMode.Create);
+        foreach (var entry in source.Entries)
         {
-            foreach (var entry in source.Entries)
-            {
-                using var from = entry.Open();
-                var data = new MemoryStream();
-                from.CopyTo(data);
-                var bytes = entry.FullName.EndsWith("/data/0", StringComparison.Ordinal) ? data.ToArray()[..^4] : data.ToArray();
-                using var to = target.CreateEntry(entry.FullName, CompressionLevel.NoCompression).Open();
-                to.Write(bytes);
-            }
+            using var from = entry.Open();
+            var data = new MemoryStream();
+            from.CopyTo(data);
+            var storage = entry.FullName.Contains("/data/", StringComparison.Ordinal);
+            var bytes = entry.FullName.EndsWith("/data/0", StringComparison.Ordinal) ? change(data.ToArray()) : data.ToArray();
+            using var to = target.CreateEntry(entry.FullName, storage ? level : CompressionLevel.NoCompression).Open();
+            to.Write(bytes);
         }
-        Assert.That(() => PyTorchCheckpoint.ReadHeader(path), Throws.TypeOf<CheckpointFormatException>().With.Message.Contains("but its storage holds"));
+        return path;
     }
 
     private static string WriteBytes(byte[] bytes)

@@ -110,6 +110,9 @@ public static class PyTorchCheckpoint
             {
                 var entry = archive.GetEntry(prefix + "data/" + storage.Key)
                     ?? throw new CheckpointFormatException($"{path}: storage '{storage.Key}' has no entry {prefix}data/{storage.Key}");
+                // torch.save stores entries uncompressed: a compressed one could claim any size the file does not hold.
+                if (entry.CompressedLength != entry.Length)
+                    throw new CheckpointFormatException($"{path}: entry {entry.FullName} is compressed; torch.save stores storages uncompressed");
                 if (entry.Length != checked(storage.Numel * storage.ElementSize))
                     throw new CheckpointFormatException(string.Create(CultureInfo.InvariantCulture,
                         $"{path}: entry {entry.FullName} is {entry.Length} bytes but its storage holds {storage.Numel} × {storage.ElementSize}"));
