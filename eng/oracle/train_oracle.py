@@ -212,6 +212,32 @@ class BertModel(nn.Module):
         return x
 
 
+# RoBERTa / XLM-R: BERT's layers under "roberta."; positions are pad + the running count of non-pad ids (pad ids
+# at pad), and the position table has padding_idx too (that row gets no gradient).
+
+class RobertaEmbeddings(BertEmbeddings):
+    def __init__(self, c):
+        super().__init__(c)
+        self.pad = c["pad_token_id"]
+        self.position_embeddings = nn.Embedding(c["max_position_embeddings"], c["hidden_size"], padding_idx=self.pad)
+
+    def forward(self, input_ids):
+        real = (input_ids != self.pad).long()
+        positions = torch.cumsum(real, dim=1) * real + self.pad  # [B, T]
+        x = self.word_embeddings(input_ids) + self.token_type_embeddings(torch.zeros_like(input_ids)) \
+            + self.position_embeddings(positions)  # [B, T, H]
+        return self.dropout(self.LayerNorm(x))
+
+
+class RobertaModel(BertModel):
+    prefix = "roberta"
+    layer_prefix = "roberta.encoder.layer."
+
+    def __init__(self, c):
+        super().__init__(c)
+        self.embeddings = RobertaEmbeddings(c)
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # DistilBERT (post-LN, no token types): embeddings = LN(word + position); block = LN(x + out_lin(attn(x))), then
 # LN(h + dropout(lin2(gelu(lin1(h))))). Queries are scaled by 1/sqrt(d) before the product, as its model file does.
@@ -303,7 +329,8 @@ class TokenClassifier(nn.Module):
 
     def __init__(self, config, num_labels):
         super().__init__()
-        family = {"bert": BertModel, "distilbert": DistilBertModel}[config["model_type"]]
+        family = {"bert": BertModel, "distilbert": DistilBertModel, "roberta": RobertaModel,
+                  "xlm-roberta": RobertaModel}[config["model_type"]]
         encoder = family(config)
         self.family = family
         setattr(self, family.prefix, encoder)
@@ -373,7 +400,7 @@ def train(case, plan, init, batches):
         if isinstance(m, nn.Dropout) and m.p != 0:
             raise SystemExit("the oracle compares deterministic runs: every dropout probability must be 0")
     c = case["config"]
-    frozen = frozen_units(plan, c["num_hidden_layers"] if c["model_type"] == "bert" else c["n_layers"])
+    frozen = frozen_units(plan, c["n_layers"] if c["model_type"] == "distilbert" else c["num_hidden_layers"])
     named = list(model.named_parameters())
     for name, param in named:
         param.requires_grad_(unit_of(name, model.family) not in frozen)

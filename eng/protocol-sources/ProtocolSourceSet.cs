@@ -21,6 +21,7 @@ public static partial class ProtocolSourceSet
         "src/POSLayerFreeze/Tokenization/*.cs",
         "src/POSLayerFreeze/Models/BertModel.cs",
         "src/POSLayerFreeze/Models/DistilBertModel.cs",
+        "src/POSLayerFreeze/Models/RobertaModel.cs",
         "src/POSLayerFreeze/Models/TokenClassifier.cs",
         "src/POSLayerFreeze/Models/Autocast.cs",
         "src/POSLayerFreeze/Models/IEncoder.cs",

@@ -40,14 +40,15 @@ public static class CheckpointLoader
 
     /// <summary>
     /// As <see cref="Load(TokenClassifier, IReadOnlyDictionary{string, SafetensorsEntry}, bool, string)"/>, from a
-    /// model.safetensors file: every key and shape is checked against its header alone, and only the tensors the
-    /// model uses are then read. An unused tensor (not a known head of the family) or a mis-shaped one, however large it
-    /// claims to be, is refused before any tensor data is read; allowed unused ones are never read.
+    /// model.safetensors or pytorch_model.bin file (<see cref="CheckpointFile"/>): every key and shape is checked
+    /// against its header alone, and only the tensors the model uses are then read. An unused tensor (not a known head
+    /// of the family) or a mis-shaped one, however large it claims to be, is refused before any tensor data is read;
+    /// allowed unused ones are never read.
     /// </summary>
     public static CheckpointLoadReport LoadFile(TokenClassifier model, string weightsPath, bool loadClassifier)
     {
-        var shapes = Safetensors.ReadHeader(weightsPath).ToDictionary(e => e.Name, e => (IReadOnlyList<long>)e.Shape, StringComparer.Ordinal);
-        return Load(model, shapes, loadClassifier, weightsPath, names => Safetensors.Read(weightsPath, names));
+        var shapes = CheckpointFile.ReadHeader(weightsPath).ToDictionary(e => e.Name, e => (IReadOnlyList<long>)e.Shape, StringComparer.Ordinal);
+        return Load(model, shapes, loadClassifier, weightsPath, names => CheckpointFile.Read(weightsPath, names));
     }
 
     private static CheckpointLoadReport Load(TokenClassifier model, IReadOnlyDictionary<string, IReadOnlyList<long>> shapes,
@@ -142,7 +143,7 @@ public static class CheckpointLoader
     /// and the layer count) must agree with the tensor it sizes. The model built afterwards is then no larger than the
     /// tensors the file really holds: a config claiming vocab_size 2e9 cannot make libtorch allocate 256 GB.
     /// </summary>
-    public static void CheckConfig(EncoderConfig config, IReadOnlyList<Safetensors.HeaderEntry> header, string configPath, string weightsPath)
+    public static void CheckConfig(EncoderConfig config, IReadOnlyList<TensorHeader> header, string configPath, string weightsPath)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(header);

@@ -8,6 +8,12 @@ public enum TokenizerKind
 {
     /// <summary>BERT WordPiece: <c>vocab.txt</c> (and <c>tokenizer_config.json</c>), Tokenization/WordPieceAligner.</summary>
     WordPiece,
+
+    /// <summary>GPT-2 byte-level BPE (RoBERTa): <c>vocab.json</c> + <c>merges.txt</c>.</summary>
+    ByteLevelBpe,
+
+    /// <summary>SentencePiece Unigram (XLM-R): <c>sentencepiece.bpe.model</c> or <c>tokenizer.json</c>.</summary>
+    Unigram,
 }
 
 /// <summary>A config field that sizes a checkpoint tensor: dimension <c>Dimension</c> of <c>Key</c> must equal <c>Value</c>.</summary>
@@ -88,6 +94,8 @@ public static class EncoderFamilies
     [
         DistilBertFamily.Instance,
         BertFamily.Instance,
+        RobertaFamily.Instance,
+        XlmRobertaFamily.Instance,
     ];
 
     /// <summary>The family with this <c>model_type</c>, or null.</summary>

@@ -7,9 +7,9 @@ using static TorchSharp.torch;
 namespace POSLayerFreeze.Models;
 
 /// <summary>
-/// A resolved pretrained encoder: a Hugging Face directory (config.json + model.safetensors + vocab.txt) and
-/// its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is an embedded encoder's name (<c>minilm</c>,
-/// <c>arctic-xs</c>), the directory's name or, for a
+/// A resolved pretrained encoder: a Hugging Face directory (config.json + model.safetensors or pytorch_model.bin +
+/// vocab.txt) and its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is an embedded encoder's name
+/// (<c>minilm</c>, <c>arctic-xs</c>), the directory's name or, for a
 /// Hub model, <c>REPO@COMMIT</c>.
 /// </summary>
 public sealed record ModelSource(string Name, string Directory, EncoderConfig Config, string ConfigPath, string WeightsPath,
@@ -56,7 +56,7 @@ public static class ModelCatalog
                 return FromDirectory(folder, snapshot.Name) with { Hub = snapshot };
             }
             throw new DirectoryNotFoundException(
-                $"--model '{spec}': not an embedded model ({string.Join(", ", EmbeddedEncoders.All.Select(e => e.Name))}), not a directory and not a Hub id such as distilbert-base-uncased or ORG/NAME@REVISION (expected a Hugging Face folder with config.json, model.safetensors, vocab.txt)");
+                $"--model '{spec}': not an embedded model ({string.Join(", ", EmbeddedEncoders.All.Select(e => e.Name))}), not a directory and not a Hub id such as distilbert-base-uncased or ORG/NAME@REVISION (expected a Hugging Face folder with config.json, model.safetensors or pytorch_model.bin, vocab.txt)");
         }
         var name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
         return FromDirectory(directory, name);
@@ -65,19 +65,21 @@ public static class ModelCatalog
     private static ModelSource FromDirectory(string directory, string name)
     {
         var configPath = Path.Combine(directory, "config.json");
-        var weightsPath = Path.Combine(directory, "model.safetensors");
+        var weightsPath = CheckpointFile.Find(directory);
         var vocabPath = Path.Combine(directory, "vocab.txt");
-        var missing = new[] { configPath, weightsPath, vocabPath }.Where(p => !File.Exists(p)).Select(Path.GetFileName).ToList();
+        var missing = new (string Name, bool Present)[]
+            {
+                ("config.json", File.Exists(configPath)),
+                (string.Join(" or ", CheckpointFile.Names), weightsPath is not null),
+                ("vocab.txt", File.Exists(vocabPath)),
+            }.Where(f => !f.Present).Select(f => f.Name).ToList();
         if (missing.Count > 0)
         {
-            var hint = File.Exists(Path.Combine(directory, "pytorch_model.bin"))
-                ? " (pytorch_model.bin is not read: save the model with safe_serialization=True)"
-                : "";
-            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}{hint}");
+            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}");
         }
         var config = EncoderConfig.FromFile(configPath);
         // Checked when the model is named, before anything is allocated or trained (see CheckConfig, CheckVocabulary).
-        CheckpointLoader.CheckConfig(config, Safetensors.ReadHeader(weightsPath), configPath, weightsPath);
+        CheckpointLoader.CheckConfig(config, CheckpointFile.ReadHeader(weightsPath!), configPath, weightsPath!);
         // Without tokenizer_config.json, Hugging Face's BertTokenizer defaults apply (uncased: lowercase, strip accents),
         // whatever the folder is called.
         var tokenizerConfig = Path.Combine(directory, "tokenizer_config.json");
@@ -85,7 +87,7 @@ public static class ModelCatalog
             ? Tokenization.BertTokenizerSettings.FromFile(tokenizerConfig)
             : Tokenization.BertTokenizerSettings.Uncased;
         CheckVocabulary(vocabPath, tokenizer, config.VocabSize, configPath);
-        return new ModelSource(name, directory, config, configPath, weightsPath, vocabPath, tokenizer);
+        return new ModelSource(name, directory, config, configPath, weightsPath!, vocabPath, tokenizer);
     }
 
     /// <summary>
@@ -116,7 +118,7 @@ public static class ModelCatalog
     /// and a config.json whose id2label is the 17 UD tags in order (a tagger saved by <c>poslf run --save-model</c>).
     /// A head trained for another label set (LABEL_0…, NER tags) is never inherited.
     /// </summary>
-    public static bool HasOwnHead(ModelSource source, IReadOnlyList<Safetensors.HeaderEntry> header, int numLabels)
+    public static bool HasOwnHead(ModelSource source, IReadOnlyList<TensorHeader> header, int numLabels)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(header);
@@ -135,7 +137,7 @@ public static class ModelCatalog
     public static TokenClassifier CreateClassifier(ModelSource source, int numLabels, Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var header = Safetensors.ReadHeader(source.WeightsPath);
+        var header = CheckpointFile.ReadHeader(source.WeightsPath);
         CheckpointLoader.CheckConfig(source.Config, header, source.ConfigPath, source.WeightsPath);
         var model = new TokenClassifier(source.Config, numLabels);
         try
@@ -161,8 +163,9 @@ public static class ModelCatalog
     {
         var configPath = Path.Combine(directory, "config.json");
         var config = EncoderConfig.FromFile(configPath);
-        var weightsPath = Path.Combine(directory, "model.safetensors");
-        var header = Safetensors.ReadHeader(weightsPath);
+        var weightsPath = CheckpointFile.Find(directory)
+            ?? throw new FileNotFoundException($"{directory}: missing {string.Join(" or ", CheckpointFile.Names)}");
+        var header = CheckpointFile.ReadHeader(weightsPath);
         CheckpointLoader.CheckConfig(config, header, configPath, weightsPath);
         if (header.FirstOrDefault(e => e.Name == "classifier.weight") is not { } head || head.Shape.Length != 2)
         {

@@ -179,8 +179,8 @@ public class LoaderNegativeTests
         json["num_attention_heads"] = 4;
         json["hidden_act"] = "relu";
         Assert.That(() => EncoderConfig.FromJson(json), Throws.TypeOf<InvalidDataException>().With.Message.Contains("hidden_act 'relu'"));
-        json["model_type"] = "roberta";
-        Assert.That(() => EncoderConfig.FromJson(json), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'roberta' is not supported"));
+        json["model_type"] = "gpt2";
+        Assert.That(() => EncoderConfig.FromJson(json), Throws.TypeOf<InvalidDataException>().With.Message.Contains("'gpt2' is not supported"));
     }
 
     [Test]

@@ -32,8 +32,11 @@ public static class HubModels
     private static (string Folder, HubSnapshot Snapshot) Download(HubModelId id, HubCache cache, HubClient client)
     {
         string? commit = null;
-        foreach (var file in HubSnapshot.RequiredFiles.Append(HubSnapshot.OptionalFile))
+        var (preferred, fallback) = (HubSnapshot.WeightsFiles[0], HubSnapshot.WeightsFiles[1]);
+        var files = HubSnapshot.RequiredFiles.Append(preferred).Append(fallback).Append(HubSnapshot.OptionalFile);
+        foreach (var file in files)
         {
+            if (file == fallback && commit is not null && cache.HasFile(commit, preferred)) continue;
             // Every file after the first is asked for at the commit the first resolved to, so a branch that moves
             // meanwhile cannot mix two commits in one snapshot.
             HubFileMetadata metadata;
@@ -41,16 +44,15 @@ public static class HubModels
             {
                 metadata = client.Head(id, commit ?? id.Revision, file);
             }
-            catch (HubException e) when (e.FileMissing && commit is not null && file == HubSnapshot.OptionalFile)
+            catch (HubException e) when (e.FileMissing && commit is not null && (file == HubSnapshot.OptionalFile || file == preferred))
             {
+                // Like huggingface_hub: remembered as missing; pytorch_model.bin is asked for next.
                 cache.MarkMissing(commit, file);
                 continue;
             }
-            catch (HubException e) when (e.FileMissing && file == "model.safetensors")
+            catch (HubException e) when (e.FileMissing && file == fallback)
             {
-                throw new HubException(HasPyTorchWeights(id, commit ?? id.Revision, client)
-                    ? $"{id}: only pytorch_model.bin, and poslf reads model.safetensors: pick a revision or a repository with safetensors weights (or convert it with transformers' save_pretrained(safe_serialization=True))"
-                    : $"{id}: the repository has no model.safetensors (is it a model repository with weights?)", e);
+                throw new HubException($"{id}: the repository has neither {preferred} nor {fallback} (is it a model repository with weights?)", e);
             }
             if (commit is null && metadata.Commit != id.Revision && !id.RevisionIsCommit) cache.WriteRef(id.Revision, metadata.Commit);
             commit ??= metadata.Commit;
@@ -61,20 +63,8 @@ public static class HubModels
         return (folder, HubSnapshot.Read(id, commit!, folder));
     }
 
-    private static bool HasPyTorchWeights(HubModelId id, string revision, HubClient client)
-    {
-        try
-        {
-            client.Head(id, revision, "pytorch_model.bin");
-            return true;
-        }
-        catch (HubException e) when (e.FileMissing)
-        {
-            return false;
-        }
-    }
-
-    private static bool Complete(HubCache cache, string commit) => HubSnapshot.RequiredFiles.All(f => cache.HasFile(commit, f));
+    private static bool Complete(HubCache cache, string commit) =>
+        HubSnapshot.RequiredFiles.All(f => cache.HasFile(commit, f)) && HubSnapshot.WeightsFiles.Any(f => cache.HasFile(commit, f));
 
     private static (string Folder, HubSnapshot Snapshot) FromCache(HubModelId id, HubCache cache, HubSettings settings, string? reason)
     {
@@ -83,7 +73,8 @@ public static class HubModels
         var commit = cache.CommitOf(id);
         if (commit is null)
             throw new HubException($"{id}: not in the Hugging Face cache {settings.CacheDirectory} and {why}: {todo}, or set HF_HUB_CACHE to a cache that has it");
-        var missing = HubSnapshot.RequiredFiles.Where(f => !cache.HasFile(commit, f)).ToArray();
+        var missing = HubSnapshot.RequiredFiles.Where(f => !cache.HasFile(commit, f))
+            .Concat(HubSnapshot.WeightsFiles.Any(f => cache.HasFile(commit, f)) ? [] : [string.Join(" or ", HubSnapshot.WeightsFiles)]).ToArray();
         if (missing.Length > 0)
             throw new HubException($"{id}: the cached snapshot {cache.SnapshotFolder(commit)} lacks {string.Join(", ", missing)} and {why}: {todo}");
         var folder = cache.SnapshotFolder(commit);

@@ -12,8 +12,11 @@ public sealed record HubFile(string Name, string Sha256);
 /// </summary>
 public sealed record HubSnapshot(string Repo, string Revision, string Commit, IReadOnlyList<HubFile> Files)
 {
-    /// <summary>The files the harness reads from a Hub model; tokenizer_config.json may be absent (BERT defaults apply).</summary>
-    public static IReadOnlyList<string> RequiredFiles { get; } = ["config.json", "vocab.txt", "model.safetensors"];
+    /// <summary>The files the harness reads from a Hub model besides its weights; tokenizer_config.json may be absent (BERT defaults apply).</summary>
+    public static IReadOnlyList<string> RequiredFiles { get; } = ["config.json", "vocab.txt"];
+
+    /// <summary>The weights, one of which must be present: model.safetensors when the repository has it, else pytorch_model.bin.</summary>
+    public static IReadOnlyList<string> WeightsFiles => CheckpointFile.Names;
 
     public const string OptionalFile = "tokenizer_config.json";
 
@@ -31,11 +34,12 @@ public sealed record HubSnapshot(string Repo, string Revision, string Commit, IR
         }
     }
 
-    /// <summary>Hashes the files present in <paramref name="folder"/> (links followed).</summary>
+    /// <summary>Hashes the files present in <paramref name="folder"/> (links followed): the weights file read, not both.</summary>
     public static HubSnapshot Read(HubModelId id, string commit, string folder)
     {
         ArgumentNullException.ThrowIfNull(id);
-        var files = RequiredFiles.Append(OptionalFile).Order(StringComparer.Ordinal)
+        var weights = CheckpointFile.Find(folder) is { } path ? [Path.GetFileName(path)] : Array.Empty<string>();
+        var files = RequiredFiles.Concat(weights).Append(OptionalFile).Order(StringComparer.Ordinal)
             .Where(f => File.Exists(Path.Combine(folder, f)))
             .Select(f => new HubFile(f, FileFingerprint.Sha256(Path.Combine(folder, f)))).ToArray();
         return new HubSnapshot(id.Repo, id.Revision, commit, files);

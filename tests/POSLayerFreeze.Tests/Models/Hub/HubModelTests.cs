@@ -221,15 +221,41 @@ public class HubModelTests : TinyTorchFixture
     }
 
     [Test]
-    public void A_repository_with_only_pytorch_weights_is_refused_naming_safetensors()
+    public void A_repository_with_only_pytorch_weights_downloads_them_and_loads_the_same_model()
     {
         using var hub = new FakeHub();
         var files = TinyDistilBert();
-        files["pytorch_model.bin"] = files["model.safetensors"];
+        files.Remove("model.safetensors");
+        files["pytorch_model.bin"] = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", "pytorch", "tiny-distilbert.bin"));
+        var commit = hub.Publish(Repo, files);
+        var cache = TinyWorld.TempDir("hub-bin");
+        var source = Resolve(Repo, Settings(cache, hub.Endpoint));
+        Assert.That(Path.GetFileName(source.WeightsPath), Is.EqualTo("pytorch_model.bin"));
+        Assert.That(source.Hub!.Files.Select(f => f.Name), Is.EqualTo(new[] { "config.json", "pytorch_model.bin", "vocab.txt" }));
+        Assert.That(Sweep.ModelIdentity(source), Does.Contain("pytorch_model.bin=" + FakeHub.Sha256(files["pytorch_model.bin"])));
+        var repoFolder = Path.Combine(cache, "models--poslf-tests--tiny-distilbert");
+        Assert.That(File.Exists(Path.Combine(repoFolder, ".no_exist", commit, "model.safetensors")), Is.True, "asked for first, marked missing");
+
+        // Offline, the cached snapshot with pytorch_model.bin is complete; the model is Hugging Face's, as from safetensors.
+        var offline = Resolve(Repo, Settings(cache, DeadEndpoint(), offline: true));
+        Assert.That(offline.WeightsPath, Is.EqualTo(source.WeightsPath));
+        TorchRuntime.Seed(3);
+        using var fromBin = ModelCatalog.CreateClassifier(offline, Upos.Count);
+        using var fromSafetensors = ModelCatalog.LoadTokenClassificationCheckpoint(Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-distilbert"));
+        var theirs = fromSafetensors.state_dict();
+        foreach (var (name, value) in fromBin.state_dict().Where(kv => !kv.Key.StartsWith("classifier.", StringComparison.Ordinal)))
+            Assert.That(value.equal(theirs[name]).all().item<bool>(), Is.True, name);
+    }
+
+    [Test]
+    public void A_repository_without_weights_is_refused_in_one_line()
+    {
+        using var hub = new FakeHub();
+        var files = TinyDistilBert();
         files.Remove("model.safetensors");
         hub.Publish(Repo, files);
-        var e = Assert.Throws<HubException>(() => Resolve(Repo, Settings(TinyWorld.TempDir("hub-bin"), hub.Endpoint)))!;
-        Assert.That(e.Message, Does.StartWith(Repo).And.Contain("only pytorch_model.bin").And.Contain("model.safetensors").And.Not.Contain("\n"));
+        var e = Assert.Throws<HubException>(() => Resolve(Repo, Settings(TinyWorld.TempDir("hub-noweights"), hub.Endpoint)))!;
+        Assert.That(e.Message, Does.StartWith(Repo).And.Contain("neither model.safetensors nor pytorch_model.bin").And.Not.Contain("\n"));
     }
 
     [Test]

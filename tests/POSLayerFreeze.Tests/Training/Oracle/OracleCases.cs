@@ -23,7 +23,9 @@ internal static class OracleCases
     /// Each case: a folder name, the checkpoint, its plans and how its profile differs. BERT warms up over
     /// ⌈0.1 · 22⌉ = 3 steps (the ratio rule and the ramp); DistilBERT runs the protocol of record's schedule (no
     /// warm-up); the clipped case turns on Hugging Face's default clipping (max_grad_norm 1.0; gradient norms here are
-    /// 0.6–5, so most steps clip), which the profiles of record do not use.
+    /// 0.6–5, so most steps clip), which the profiles of record do not use. RoBERTa (read from pytorch_model.bin) runs
+    /// BERT's schedule on a plan that freezes its own embeddings and one that trains them: window ids include its pad
+    /// id 1, so its position rule and both tables' padding_idx show in the gradients.
     /// </summary>
     public static readonly IReadOnlyList<OracleCase> Cases =
     [
@@ -33,6 +35,7 @@ internal static class OracleCases
         // The controls (issue 26): the tiny models have 2 layers, so drop-top-1 is the one depth reduction.
         new("tiny-bert-controls", "tiny-bert", ControlOracle.Plans, WarmupRatio: 0.1, MaxGradNorm: null),
         new("tiny-distilbert-controls", "tiny-distilbert", ControlOracle.Plans, WarmupRatio: 0, MaxGradNorm: null),
+        new("tiny-roberta", "tiny-roberta", ["baseline", "clpf-emb+0"], WarmupRatio: 0.1, MaxGradNorm: null),
     ];
 
     public static IEnumerable<string> CaseNames => Cases.Select(c => c.Name);
@@ -72,9 +75,9 @@ internal static class OracleCases
     public static JsonObject ConfigWithoutDropout(string model)
     {
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(CheckpointDir(model), "config.json")))!.AsObject();
-        string[] dropouts = json["model_type"]!.GetValue<string>() == "bert"
-            ? ["hidden_dropout_prob", "attention_probs_dropout_prob"]
-            : ["dropout", "attention_dropout"];
+        string[] dropouts = json["model_type"]!.GetValue<string>() == "distilbert"
+            ? ["dropout", "attention_dropout"]
+            : ["hidden_dropout_prob", "attention_probs_dropout_prob"];
         foreach (var key in dropouts)
         {
             Assert.That(json.ContainsKey(key), $"{model}/config.json has no {key}");
@@ -89,7 +92,7 @@ internal static class OracleCases
         var dir = CheckpointDir(model);
         var config = EncoderConfig.FromJson(ConfigWithoutDropout(model), model);
         // The tiny checkpoints carry no vocabulary; CreateClassifier reads only the config and the weights.
-        var source = new ModelSource(model, dir, config, Path.Combine(dir, "config.json"), Path.Combine(dir, "model.safetensors"),
+        var source = new ModelSource(model, dir, config, Path.Combine(dir, "config.json"), CheckpointFile.Find(dir)!,
             VocabPath: "", Tokenizer: POSLayerFreeze.Tokenization.BertTokenizerSettings.Uncased);
         TorchRuntime.Seed(Seed);
         return ModelCatalog.CreateClassifier(source, Upos.Tags.Count);
