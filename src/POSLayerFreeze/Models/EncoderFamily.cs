@@ -8,6 +8,12 @@ public enum TokenizerKind
 {
     /// <summary>BERT WordPiece: <c>vocab.txt</c> (and <c>tokenizer_config.json</c>), Tokenization/WordPieceAligner.</summary>
     WordPiece,
+
+    /// <summary>RoBERTa/GPT-2 byte-level BPE: <c>vocab.json</c> + <c>merges.txt</c>, Tokenization/ByteLevelBpeAligner.</summary>
+    ByteLevelBpe,
+
+    /// <summary>SentencePiece Unigram (XLM-R): <c>tokenizer.json</c>, Tokenization/UnigramAligner.</summary>
+    Unigram,
 }
 
 /// <summary>A config field that sizes a checkpoint tensor: dimension <c>Dimension</c> of <c>Key</c> must equal <c>Value</c>.</summary>
