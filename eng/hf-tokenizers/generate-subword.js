@@ -14,10 +14,10 @@
 // alphabet (so no byte is ever unknown, as in RoBERTa); Unigram keeps its PIECES best-scored pieces (so rarer
 // characters, French ones above all, are <unk>: the unknown path is exercised). Special tokens and their ids are
 // RoBERTa's (<s>=0, <pad>=1, </s>=2, <unk>=3, <mask> last) and XLM-R's (the same four first, <mask> last).
-// The Unigram normalizer is NFKC + Replace(" {2,}", " "): XLM-R's own is a SentencePiece Precompiled charsmap
-// (nmt_nfkc), which only SentencePiece can write; NFKC is its core.
+// The Unigram normalizer is XLM-R's: Precompiled (SentencePiece's nmt_nfkc charsmap, written by nmt-nfkc-charsmap.py)
+// then Replace(" {2,}", " "). Its tokenizer.json (the charsmap is most of it) is committed gzipped.
 //
-// usage: npm ci && node generate-subword.js TRAIN_CONLLU OUTDIR DEV_CONLLU...   (see README.md beside this file)
+// usage: npm ci && node generate-subword.js TRAIN_CONLLU CHARSMAP OUTDIR DEV_CONLLU...   (see README.md beside this file)
 "use strict";
 const fs = require("fs");
 const os = require("os");
@@ -94,8 +94,14 @@ function trainByteLevelBpe(trainFile, outDir) {
   return Object.keys(vocab).length;
 }
 
-function trainUnigram(trainFile, outDir) {
-  const normalizer = { type: "Sequence", normalizers: [{ type: "NFKC" }, { type: "Replace", pattern: { Regex: " {2,}" }, content: " " }] };
+function trainUnigram(trainFile, outDir, charsmap) {
+  const normalizer = {
+    type: "Sequence",
+    normalizers: [
+      { type: "Precompiled", precompiled_charsmap: fs.readFileSync(charsmap).toString("base64") },
+      { type: "Replace", pattern: { Regex: " {2,}" }, content: " " },
+    ],
+  };
   const preTokenizer = { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true };
   const trainer = new Tokenizer(Unigram.empty());
   trainer.setNormalizer(nfkcNormalizer());
@@ -159,9 +165,9 @@ async function writeExpected(tokenizer, files, outDir) {
 }
 
 async function main() {
-  const [trainPath, outDir, ...files] = process.argv.slice(2);
-  if (!trainPath || !outDir || files.length === 0) {
-    console.error("usage: node generate-subword.js TRAIN_CONLLU OUTDIR DEV_CONLLU...");
+  const [trainPath, charsmap, outDir, ...files] = process.argv.slice(2);
+  if (!trainPath || !charsmap || !outDir || files.length === 0) {
+    console.error("usage: node generate-subword.js TRAIN_CONLLU CHARSMAP OUTDIR DEV_CONLLU...");
     process.exit(2);
   }
   // Training text: the words of each train sentence joined by single spaces, one sentence a line.
@@ -170,7 +176,7 @@ async function main() {
   for (const [kind, train] of [["bytelevel-bpe", trainByteLevelBpe], ["unigram", trainUnigram]]) {
     const dir = path.join(outDir, kind);
     fs.mkdirSync(dir, { recursive: true });
-    console.log(`${dir}: ${train(trainFile, dir)} tokens`);
+    console.log(`${dir}: ${train(trainFile, dir, charsmap)} tokens`);
     const tokenizer = Tokenizer.fromFile(path.join(dir, "tokenizer.json"));
     if (kind === "bytelevel-bpe") {
       // vocab.json + merges.txt (what RobertaTokenizer reads) must give what tokenizer.json gives.
@@ -185,6 +191,11 @@ async function main() {
       }
     }
     await writeExpected(tokenizer, files, dir);
+    if (kind === "unigram") {
+      const plain = path.join(dir, "tokenizer.json");
+      fs.writeFileSync(plain + ".gz", zlib.gzipSync(fs.readFileSync(plain), { level: 9 }));
+      fs.unlinkSync(plain);
+    }
   }
 }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
@@ -6,8 +5,9 @@ namespace POSLayerFreeze.Tokenization;
 
 /// <summary>
 /// The <c>normalizer</c> of a Hugging Face <c>tokenizer.json</c>, for the kinds that SentencePiece-style tokenizers use:
-/// NFC/NFD/NFKC/NFKD, Replace (a string or a regex), Strip and Sequence. Any other kind (Precompiled, the SentencePiece
-/// charsmap of real XLM-R files, above all) is refused by name rather than approximated.
+/// Precompiled (SentencePiece's charsmap: XLM-R's), Replace (a string or a regex), Strip and Sequence. Any other kind
+/// is refused by name rather than approximated: NFC/NFKC and friends above all, since .NET's normalization under
+/// invariant globalization (this repository's setting) leaves non-ASCII text as it is.
 /// </summary>
 public sealed class TextNormalizer
 {
@@ -26,16 +26,26 @@ public sealed class TextNormalizer
         string Field(string name) => node[name]?.ToString() ?? throw new InvalidDataException($"{path}: normalizer {type} needs \"{name}\"");
         return type switch
         {
-            "NFC" => new(s => s.Normalize(NormalizationForm.FormC)),
-            "NFD" => new(s => s.Normalize(NormalizationForm.FormD)),
-            "NFKC" => new(s => s.Normalize(NormalizationForm.FormKC)),
-            "NFKD" => new(s => s.Normalize(NormalizationForm.FormKD)),
+            "Precompiled" => Precompiled(node["precompiled_charsmap"]?.ToString(), path),
             "Strip" => Strip(node["strip_left"]?.GetValue<bool>() ?? true, node["strip_right"]?.GetValue<bool>() ?? true),
             "Replace" => Replace(node["pattern"], Field("content"), path),
             "Sequence" when node["normalizers"] is JsonArray list => Chain([.. list.Select(n => FromJson(n, path))]),
             _ => throw new InvalidDataException(
-                $"{path}: normalizer {type ?? node.ToJsonString()} is not implemented (implemented: NFC, NFD, NFKC, NFKD, Replace, Strip, Sequence)"),
+                $"{path}: normalizer {type ?? node.ToJsonString()} is not implemented (implemented: Precompiled, Replace, Strip, Sequence)"),
         };
+    }
+
+    private static TextNormalizer Precompiled(string? base64, string path)
+    {
+        try
+        {
+            var charsmap = new PrecompiledCharsmap(Convert.FromBase64String(base64 ?? throw new InvalidDataException("no precompiled_charsmap")));
+            return new(charsmap.Normalize);
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path}: normalizer Precompiled: {e.Message}", e);
+        }
     }
 
     private static TextNormalizer Chain(TextNormalizer[] steps) => new(s => steps.Aggregate(s, (text, step) => step.Apply(text)));

@@ -40,7 +40,7 @@ public sealed class UnigramAligner : WordTokenizer
             var piece = entry[0]!.GetValue<string>();
             // A repeated piece keeps its last id, as the Rust core's token → id map does.
             _ids[piece] = i;
-            _scores[i] = entry[1]!.GetValue<double>();
+            _scores[i] = RustJsonDouble(entry[1]!.ToJsonString());
             _maxPieceLength = Math.Max(_maxPieceLength, piece.Length);
         }
         _unknownScore = _scores.Min() - UnknownPenalty;
@@ -162,6 +162,55 @@ public sealed class UnigramAligner : WordTokenizer
         pieces.Reverse();
         return pieces;
     }
+
+    /// <summary>
+    /// A JSON number as serde_json (without float_roundtrip, as the Rust core builds it) reads it: the digits as a u64
+    /// (digits past its range dropped), then one division or multiplication by a power of ten. For 17-digit scores this
+    /// is off by one ulp from a correctly rounded parse now and then, which is enough to flip a Viterbi tie.
+    /// </summary>
+    internal static double RustJsonDouble(string number)
+    {
+        int i = 0;
+        bool negative = number[i] == '-';
+        if (negative) i++;
+        ulong significand = 0;
+        int exponent = 0;
+        bool overflow = false;
+        bool fraction = false;
+        for (; i < number.Length && (char.IsAsciiDigit(number[i]) || number[i] == '.'); i++)
+        {
+            if (number[i] == '.')
+            {
+                fraction = true;
+                continue;
+            }
+            ulong digit = (ulong)(number[i] - '0');
+            if (!overflow && significand <= (ulong.MaxValue - digit) / 10)
+            {
+                significand = significand * 10 + digit;
+                if (fraction) exponent--;
+            }
+            else
+            {
+                overflow = true;
+                if (!fraction) exponent++;
+            }
+        }
+        if (i < number.Length && (number[i] == 'e' || number[i] == 'E'))
+            exponent += int.Parse(number.AsSpan(i + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        double value = significand;
+        while (value != 0 && exponent < -308)
+        {
+            value /= 1e308;
+            exponent += 308;
+        }
+        if (exponent >= 0) value *= PowerOfTen(exponent);
+        else value /= PowerOfTen(-exponent);
+        return negative ? -value : value;
+    }
+
+    // 1e0 … 1e308 correctly rounded, as the literals of serde_json's table.
+    private static double PowerOfTen(int exponent) => double.Parse($"1e{exponent.ToString(CultureInfo.InvariantCulture)}", CultureInfo.InvariantCulture);
 
     private static int NextChar(string text, int at) => char.IsHighSurrogate(text[at]) && at + 1 < text.Length && char.IsLowSurrogate(text[at + 1]) ? at + 2 : at + 1;
 

@@ -17,7 +17,20 @@ public class SubwordParityTests
     internal static string FixtureDir(string kind) => Path.Combine(AppContext.BaseDirectory, "Fixtures", "subword", kind);
 
     internal static readonly Lazy<WordTokenizer> Bpe = new(() => WordTokenizers.FromFolder(TokenizerKind.ByteLevelBpe, FixtureDir("bytelevel-bpe")));
-    internal static readonly Lazy<WordTokenizer> Unigram = new(() => WordTokenizers.FromFolder(TokenizerKind.Unigram, FixtureDir("unigram")));
+
+    /// <summary>The Unigram fixture as a model folder: its tokenizer.json is committed gzipped (the charsmap is most of it).</summary>
+    internal static readonly Lazy<string> UnigramFolder = new(() =>
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"poslf-unigram-{Environment.ProcessId}");
+        Directory.CreateDirectory(folder);
+        using (var source = new GZipStream(File.OpenRead(Path.Combine(FixtureDir("unigram"), "tokenizer.json.gz")), CompressionMode.Decompress))
+        using (var target = File.Create(Path.Combine(folder, "tokenizer.json")))
+            source.CopyTo(target);
+        File.Copy(Path.Combine(FixtureDir("unigram"), "tokenizer_config.json"), Path.Combine(folder, "tokenizer_config.json"), overwrite: true);
+        return folder;
+    });
+
+    internal static readonly Lazy<WordTokenizer> Unigram = new(() => WordTokenizers.FromFolder(TokenizerKind.Unigram, UnigramFolder.Value));
 
     [TestCase("bytelevel-bpe", "ud-english-ewt", "en_ewt", 2_001)]
     [TestCase("bytelevel-bpe", "ud-english-lines", "en_lines", 1_118)]
