@@ -164,6 +164,27 @@ async function writeExpected(tokenizer, files, outDir) {
   }
 }
 
+// Crafted words at the edges (committed with their ids, non-ASCII as \u escapes): no token at all, characters the
+// Unigram pieces lack (fused into one <unk>), special tokens inside a word, spaces inside a word, compatibility
+// characters the charsmap rewrites, combining marks, astral characters, control characters, a long word.
+const CRAFTED = [
+  "", " ", "a", "hello", "Hello", "don't", "New York", "a  b", " lead", "trail ", "\u2603", "\u2603\u2603", "a\u2603b",
+  "foo<s>bar", "<s>", "</s>", "<mask>", "<unk>x", "x<pad>", "\ufb01", "\u00bd", "t\u00bd", "\u2460", "\uff21", "x\u0301",
+  "\u01c4", "\u{1F44D}\u{1F3FD}", "\u{1D400}", "\u0001", "\u00a0", "\u200b", "\u3000x", "caf\u00e9", "cafe\u0301",
+  "\u00df", "\u0130", "\u4e2d\u6587", "\u0645\u0631\u062d\u0628\u0627", "12,345.67", "e-mail", "'s", "''", "...", "--",
+  "x".repeat(120), "\u2581", "\u0120", "a\tb", "a\nb",
+];
+
+async function writeCrafted(tokenizer, outDir) {
+  const lines = [];
+  for (const word of CRAFTED) {
+    const ids = (await tokenizer.encode(word, null, { addSpecialTokens: false })).getIds();
+    // JSON.stringify keeps non-ASCII as is; escape it so the file reads the same everywhere.
+    lines.push(JSON.stringify({ word, input_ids: ids }).replace(/[\u007f-\uffff]/g, (c) => "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0")));
+  }
+  fs.writeFileSync(path.join(outDir, "crafted.jsonl"), lines.join("\n") + "\n");
+}
+
 async function main() {
   const [trainPath, charsmap, outDir, ...files] = process.argv.slice(2);
   if (!trainPath || !charsmap || !outDir || files.length === 0) {
@@ -191,6 +212,7 @@ async function main() {
       }
     }
     await writeExpected(tokenizer, files, dir);
+    await writeCrafted(tokenizer, dir);
     if (kind === "unigram") {
       const plain = path.join(dir, "tokenizer.json");
       fs.writeFileSync(plain + ".gz", zlib.gzipSync(fs.readFileSync(plain), { level: 9 }));
