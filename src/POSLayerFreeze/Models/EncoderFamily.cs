@@ -9,10 +9,10 @@ public enum TokenizerKind
     /// <summary>BERT WordPiece: <c>vocab.txt</c> (and <c>tokenizer_config.json</c>), Tokenization/WordPieceAligner.</summary>
     WordPiece,
 
-    /// <summary>RoBERTa/GPT-2 byte-level BPE: <c>vocab.json</c> + <c>merges.txt</c>, Tokenization/ByteLevelBpeAligner.</summary>
+    /// <summary>GPT-2 byte-level BPE (RoBERTa): <c>vocab.json</c> + <c>merges.txt</c>.</summary>
     ByteLevelBpe,
 
-    /// <summary>SentencePiece Unigram (XLM-R): <c>tokenizer.json</c>, Tokenization/UnigramAligner.</summary>
+    /// <summary>SentencePiece Unigram (XLM-R): <c>tokenizer.json</c> (not <c>sentencepiece.bpe.model</c>).</summary>
     Unigram,
 }
 
