@@ -41,10 +41,25 @@ public static class WordTokenizers
     public static TokenizerKind? Detect(string directory)
     {
         var tokenizerJson = Path.Combine(directory, "tokenizer.json");
-        if (File.Exists(tokenizerJson) && File.ReadLines(tokenizerJson).Any(l => l.Contains("\"Unigram\"", StringComparison.Ordinal))) return TokenizerKind.Unigram;
+        if (File.Exists(tokenizerJson) && ModelType(tokenizerJson) == "Unigram") return TokenizerKind.Unigram;
         if (Files(TokenizerKind.ByteLevelBpe).All(f => File.Exists(Path.Combine(directory, f)))) return TokenizerKind.ByteLevelBpe;
         if (File.Exists(Path.Combine(directory, "vocab.txt"))) return TokenizerKind.WordPiece;
         return null;
+    }
+
+    private static string? ModelType(string tokenizerJson)
+    {
+        try
+        {
+            using var stream = File.OpenRead(tokenizerJson);
+            using var json = System.Text.Json.JsonDocument.Parse(stream);
+            return json.RootElement.TryGetProperty("model", out var model) && model.ValueKind == System.Text.Json.JsonValueKind.Object
+                && model.TryGetProperty("type", out var type) && type.ValueKind == System.Text.Json.JsonValueKind.String ? type.GetString() : null;
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"{tokenizerJson}: not valid JSON ({e.Message})", e);
+        }
     }
 
     private static BertTokenizerSettings TokenizerConfig(string directory)
