@@ -28,7 +28,7 @@ internal static class ParityCommand
             if (parse.GetValue(model) is { } spec)
             {
                 var source = ModelCatalog.Resolve(spec);
-                var aligner = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+                var aligner = WordTokenizers.For(source);
                 var dev0 = ConlluReader.Read(EwtDataset.Locate(parse.GetValue(dataDir)).PathOf("dev")).Take(parse.GetValue(sentences))
                     .Select(s => aligner.Encode(s.Forms()).InputIds).ToArray();
                 diffs = [($"{source.Name} last hidden state, {dev} vs cpu, {dev0.Length} dev sentences", ReferenceParity.DeviceAgainstCpu(source, dev0, dev))];

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using POSLayerFreeze.Data;
+using POSLayerFreeze.Models;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Tokenization;
 
@@ -21,22 +22,33 @@ public static class TokenizeCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder with en_ewt-ud-{train,dev,test}.conllu[.gz] (else $POSLF_DATA_DIR, else the per-user cache)." };
         var vocab = new Option<string?>("--vocab") { Description = "A BERT vocab.txt (default: the default model's vocabulary)." };
         var cased = new Option<bool>("--cased") { Description = "With --vocab: keep case and accents (for cased vocabularies)." };
+        var model = new Option<string?>("--model")
+        {
+            Description = "A Hugging Face model or tokenizer folder: WordPiece (vocab.txt), byte-level BPE (vocab.json + merges.txt) or Unigram (tokenizer.json); the kind is its config.json's family, else what its files hold.",
+        };
         var output = new Option<string>("--out") { Description = "Output .jsonl file.", Required = true };
 
-        var command = new Command("tokenize", "Write the WordPiece ids and word alignment of every sentence of a split as JSONL.");
-        foreach (var option in new Option[] { split, dataDir, vocab, cased, output }) command.Options.Add(option);
+        var command = new Command("tokenize", "Write the sub-token ids and word alignment of every sentence of a split as JSONL.");
+        foreach (var option in new Option[] { split, dataDir, vocab, cased, model, output }) command.Options.Add(option);
         command.SetAction(parse =>
         {
-            var (vocabPath, lowercase) = parse.GetValue(vocab) is { } explicitVocab ? (explicitVocab, !parse.GetValue(cased)) : defaultVocab();
             try
             {
-                var aligner = WordPieceAligner.FromVocab(vocabPath, lowercase);
+                if (parse.GetValue(model) is not null && parse.GetValue(vocab) is not null)
+                    throw new ArgumentException("--model and --vocab: give one of them");
+                WordTokenizer aligner;
+                if (parse.GetValue(model) is { } modelFolder) aligner = FromFolder(modelFolder);
+                else
+                {
+                    var (vocabPath, lowercase) = parse.GetValue(vocab) is { } explicitVocab ? (explicitVocab, !parse.GetValue(cased)) : defaultVocab();
+                    aligner = WordPieceAligner.FromVocab(vocabPath, lowercase);
+                }
                 var path = DatasetLocator.Locate(parse.GetValue(split)!, parse.GetValue(dataDir));
                 int count = Write(parse.GetValue(output)!, ConlluReader.Read(path), aligner);
                 Console.WriteLine($"tokenize: {count} sentences from {path} -> {parse.GetValue(output)}");
                 return 0;
             }
-            catch (Exception e) when (e is DatasetNotFoundException or ConlluFormatException)
+            catch (Exception e) when (e is DatasetNotFoundException or ConlluFormatException or ArgumentException or InvalidDataException or FileNotFoundException or DirectoryNotFoundException)
             {
                 Console.Error.WriteLine(e.Message);
                 return 1;
@@ -46,7 +58,19 @@ public static class TokenizeCommand
     }
 
     /// <summary>Writes one compact JSON object per sentence, LF-separated; returns the number of sentences.</summary>
-    public static int Write(string outputPath, IEnumerable<ConlluSentence> sentences, WordPieceAligner aligner)
+    /// <summary>The tokenizer of a model folder: its config.json's family decides the kind, else the files it holds.</summary>
+    public static WordTokenizer FromFolder(string folder)
+    {
+        if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--model {folder}: not a directory");
+        var config = Path.Combine(folder, "config.json");
+        TokenizerKind? kind = File.Exists(config) && EncoderFamilies.Find(EncoderConfig.FromFile(config).ModelType) is { } family
+            ? family.Tokenizer
+            : WordTokenizers.Detect(folder);
+        return WordTokenizers.FromFolder(kind ?? throw new FileNotFoundException(
+            $"--model {folder}: no tokenizer files (vocab.txt, vocab.json + merges.txt, or tokenizer.json with a Unigram model)"), folder);
+    }
+
+    public static int Write(string outputPath, IEnumerable<ConlluSentence> sentences, WordTokenizer aligner)
     {
         ArgumentNullException.ThrowIfNull(sentences);
         ArgumentNullException.ThrowIfNull(aligner);

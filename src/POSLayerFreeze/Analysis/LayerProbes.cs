@@ -88,7 +88,7 @@ public static class LayerProbes
         var numLayers = source.Config.NumLayers;
         var chosen = (layers ?? Enumerable.Range(0, numLayers + 1).ToArray()).Distinct().Order().ToArray();
         using var model = ModelCatalog.CreateClassifier(source, Upos.Tags.Count, device);
-        var tokenizer = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+        var tokenizer = WordTokenizers.For(source);
         var maxLength = Math.Min(profile.MaxLength, source.Config.MaxPositions);
         var clock = Stopwatch.StartNew();
         (LayerFeatures Features, int[] Gold, int Sentences) Split(string split, int? atMost)

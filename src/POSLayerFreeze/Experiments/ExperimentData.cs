@@ -29,7 +29,7 @@ public sealed record TokenizedSplit(string Name, IReadOnlyList<ConlluSentence> S
 /// </summary>
 public sealed class ExperimentData
 {
-    private ExperimentData(ModelSource model, WordPieceAligner tokenizer, TrainingProfile profile, Treebank treebank, TokenizedSplit train,
+    private ExperimentData(ModelSource model, WordTokenizer tokenizer, TrainingProfile profile, Treebank treebank, TokenizedSplit train,
         TokenizedSplit dev, TokenizedSplit test)
     {
         Model = model;
@@ -42,7 +42,7 @@ public sealed class ExperimentData
     }
 
     public ModelSource Model { get; }
-    public WordPieceAligner Tokenizer { get; }
+    public WordTokenizer Tokenizer { get; }
     public TrainingProfile Profile { get; }
     public Treebank Treebank { get; }
     public TokenizedSplit Train { get; }
@@ -62,7 +62,7 @@ public sealed class ExperimentData
     public static ExperimentData Load(ModelSource model, TrainingProfile profile, Treebank treebank)
     {
         ArgumentNullException.ThrowIfNull(treebank);
-        var tokenizer = WordPieceAligner.FromVocab(model.VocabPath, model.Tokenizer);
+        var tokenizer = WordTokenizers.For(model);
         var maxLength = profile.MaxLength is { } m ? Math.Min(m, model.Config.MaxPositions) : model.Config.MaxPositions;
         TokenizedSplit Tokenize(string split, int? atMost)
         {

@@ -12,7 +12,7 @@ public enum TokenizerKind
     /// <summary>GPT-2 byte-level BPE (RoBERTa): <c>vocab.json</c> + <c>merges.txt</c>.</summary>
     ByteLevelBpe,
 
-    /// <summary>SentencePiece Unigram (XLM-R): <c>sentencepiece.bpe.model</c> or <c>tokenizer.json</c>.</summary>
+    /// <summary>SentencePiece Unigram (XLM-R): <c>tokenizer.json</c> (not <c>sentencepiece.bpe.model</c>).</summary>
     Unigram,
 }
 

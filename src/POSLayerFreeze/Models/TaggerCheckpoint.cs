@@ -10,7 +10,7 @@ using static TorchSharp.torch;
 namespace POSLayerFreeze.Models;
 
 /// <summary>A trained tagger read back: the model, its tokenizer and the window length it was trained with.</summary>
-public sealed record LoadedTagger(TokenClassifier Model, WordPieceAligner Tokenizer, int MaxLength, string Directory) : IDisposable
+public sealed record LoadedTagger(TokenClassifier Model, WordTokenizer Tokenizer, int MaxLength, string Directory) : IDisposable
 {
     public void Dispose() => Model.Dispose();
 }
@@ -107,7 +107,7 @@ public static class TaggerCheckpoint
                 throw new InvalidDataException($"{source.WeightsPath}: classifier has {model.NumLabels} outputs but id2label names {Upos.Count}");
             if (device is not null && device.type != DeviceType.CPU) model.to(device);
             model.eval();
-            return new LoadedTagger(model, WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer), maxLength, source.Directory);
+            return new LoadedTagger(model, WordTokenizers.For(source), maxLength, source.Directory);
         }
         catch
         {
