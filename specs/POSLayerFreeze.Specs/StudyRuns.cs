@@ -7,7 +7,7 @@ namespace POSLayerFreeze.Specs;
 
 /// <summary>
 /// The runs of one test session, shared by every spec: a configuration is trained (with the profile's default
-/// seeds, through <see cref="Sweep"/>) the first time a spec asks for it and never again; a claim reuses the SLPF and
+/// seeds, through <see cref="Study"/> as poslf run does) the first time a spec asks for it and never again; a claim reuses the SLPF and
 /// CLPF runs. With <c>POSLF_RUNS_DIR</c> set, finished runs already there (a GPU sweep, a merge of shards) are
 /// reused through the sweep's inputs hash, so the specs check those results instead of training.
 /// </summary>
@@ -78,9 +78,11 @@ public sealed class StudyRuns
     private void Train(IReadOnlyList<string> configs)
     {
         var profile = Settings.TrainingProfile;
-        var request = new SweepRequest(configs, profile.DefaultSeeds, profile, Settings.Model, Settings.Device, Tf32: false, OutDir, Settings.DataDir);
-        var (source, specs) = Sweep.Plan(request);
-        Sweep.Run(request, specs, source, new ProgressObserver(), CancellationToken.None);
+        var request = new StudyRequest
+        {
+            Profile = profile, OutDir = OutDir, Model = Settings.Model, Device = Settings.Device, DataDir = Settings.DataDir, Configs = configs, WriteSummary = false,
+        };
+        var specs = Study.RunAsync(request, new ProgressObserver(), CancellationToken.None).GetAwaiter().GetResult().Specs;
         // Read back only runs of exactly these inputs: a shared runs folder may hold other profiles or seeds.
         var planned = specs.Select(s => s.InputsHash).ToHashSet(StringComparer.Ordinal);
         var records = ResultsFolder.Collect(OutDir).Where(r => planned.Contains(r.InputsHash)).ToArray();
@@ -95,8 +97,34 @@ public sealed class StudyRuns
     }
 
     /// <summary>One line per run on the live progress stream (dotnet test shows it with --logger "console;verbosity=detailed").</summary>
-    private sealed class ProgressObserver : ISweepObserver
+    private sealed class ProgressObserver : ISweepObserver, IStudyHost
     {
+        public TextWriter Notes => TestContext.Progress;
+
+        public void Waiting(string line) => TestContext.Progress.WriteLine(line);
+
+        public void Planned(StudyPlan plan)
+        {
+        }
+
+        public void Rejected(RejectedRun run) => TestContext.Progress.WriteLine($"not a finished run: {run.Problem} ({run.File})");
+
+        public IReadOnlyList<RunMetrics> Sweep(Func<ISweepObserver, IReadOnlyList<RunMetrics>> sweep) => sweep(this);
+
+        public void ChildrenCapped(int asked, int capped, int todo)
+        {
+        }
+
+        public IReadOnlyList<string> ChildCommand(int index, int count) => throw new NotSupportedException("the specs run their sweep in one process");
+
+        public void ChildOutput(int index, int count, string line, bool isError)
+        {
+        }
+
+        public void Finished(TimeSpan elapsed)
+        {
+        }
+
         public void Planned(IReadOnlyList<RunSpec> todo, IReadOnlyList<RunSpec> alreadyFinished) =>
             TestContext.Progress.WriteLine($"runs: {todo.Count} to train, {alreadyFinished.Count} reused");
 

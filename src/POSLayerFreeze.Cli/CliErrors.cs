@@ -55,11 +55,12 @@ internal static partial class CliErrors
             return Interrupted;
         }
         var known = IsKnown(e);
-        var text = Describe(e);
+        // A library error names a field (learning_rate); the user typed a flag (--lr).
+        var text = e is InvalidFieldException field ? FieldFlags.Describe(field) : Describe(e);
         if (!known) text = $"internal error: {e.GetType().Name}: {text}{(verbose ? "" : $" (run again with {VerboseFlag} for the stack trace)")}";
         error.WriteLine($"poslf: error: {text}");
         if (verbose) error.WriteLine(e.ToString());
-        return e is UsageException ? Usage : Failure;
+        return e is UsageException or InvalidFieldException ? Usage : Failure;
     }
 
     /// <summary>The message with its location last: <c>problem (file:line)</c> or <c>problem (--option)</c>.</summary>

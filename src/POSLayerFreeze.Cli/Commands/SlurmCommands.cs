@@ -40,7 +40,7 @@ internal static class SlurmCommands
         };
         foreach (var o in new Option[] { outDir, shards, partition, gres, time, maxParallel, cpus, sbatchOptions, specs, dryRun })
             command.Options.Add(o);
-        // Errors go to CliErrors (one line, exit 2 for UsageException): nothing is submitted before every check passed.
+        // Errors go to CliErrors (one line, exit 2 for a usage mistake): nothing is submitted before every check passed.
         command.SetAction(parse =>
         {
             var runArguments = parse.UnmatchedTokens.ToArray();
@@ -52,8 +52,9 @@ internal static class SlurmCommands
             // ("Invalid job array specification") does not say what to change.
             if (shardCount > SlurmJobs.DefaultMaxArraySize)
                 Console.Error.WriteLine($"poslf: warning: an array of {shardCount.ToString(CultureInfo.InvariantCulture)} tasks (--array=0-{(shardCount - 1).ToString(CultureInfo.InvariantCulture)}) exceeds Slurm's default MaxArraySize of {SlurmJobs.DefaultMaxArraySize.ToString(CultureInfo.InvariantCulture)}; sbatch refuses it unless slurm.conf raises MaxArraySize: pass --shards {SlurmJobs.DefaultMaxArraySize.ToString(CultureInfo.InvariantCulture)} or fewer (each task then runs several runs)");
-            var poslf = PoslfCommand();
-            var jobs = new SlurmJobs(poslf, runArguments, shardCount, parse.GetValue(outDir) ?? Path.Combine("runs", sweep.Profile.Name), Environment.CurrentDirectory)
+            var root = parse.GetValue(outDir) ?? Path.Combine("runs", sweep.Profile.Name);
+            var poslf = ShardArguments.Poslf();
+            var jobs = new SlurmJobs(ShardArguments.ForSlurmTask(runArguments, Path.GetFullPath(root).TrimEnd('/')), ShardArguments.ForMerge, shardCount, root, Environment.CurrentDirectory)
             {
                 Partition = parse.GetValue(partition),
                 Gres = parse.GetValue(gres),
@@ -98,34 +99,22 @@ internal static class SlurmCommands
     /// </summary>
     private static SweepShape PlanSweep(string[] runArguments)
     {
-        var run = RunCommands.CreateRun(new Option<string?>("--data-dir"));
-        var parsed = run.Parse(runArguments);
+        var options = new RunOptions(new Option<string?>("--data-dir"));
+        var parsed = RunCommands.CreateRun(options).Parse(runArguments);
         if (parsed.Errors.Count > 0)
             throw new UsageException(parsed.Errors[0].Message.TrimEnd('.'), "poslf run options: " + string.Join(' ', runArguments));
-        var device = parsed.GetValue<string>("--device")!;
-        var profile = RunCommands.Usage("--profile", () => ProfileFile.Load(parsed.GetValue<string?>("--profile") ?? DevicePolicy.DefaultProfile(device)));
-        var seeds = (parsed.GetValue<string?>("--seeds") is { } seedText ? RunCommands.ParseSeeds(seedText) : profile.DefaultSeeds).Distinct().ToArray();
-        var configText = parsed.GetValue<string?>("--configs");
-        var suiteText = parsed.GetValue<string?>("--suite");
-        if (configText is not null && suiteText is not null) throw new UsageException("give --suite or --configs, not both", "--configs");
-        var model = parsed.GetValue<string>("--model")!;
-        var source = ModelCatalog.Resolve(model);
-        var layers = source.Config.NumLayers;
-        var configs = configText is not null
-            ? RunCommands.Usage("--configs", () => configText.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(c => FreezePlan.Parse(c, layers).Name).Distinct().ToArray())
-            : RunCommands.Usage("--suite", () => Suites.Expand(suiteText ?? "study", layers).Select(p => p.Name).Distinct().ToArray());
-        if (configs.Length == 0) throw new UsageException("no configurations given", "--configs");
+        var request = options.ToRequest(parsed);
+        if (request.Configs is not null && request.Suite is not null)
+            throw new InvalidFieldException(["suite", "configs"], "give a suite or a list of configurations, not both");
+        var design = Study.Design(request);
+        var layers = design.Source.Config.NumLayers;
+        var configs = design.Configs.Select(c => FreezePlan.Parse(c, layers).Name).Distinct().ToArray();
+        var seeds = design.Seeds.Distinct().ToArray();
+        var profile = request.Profile;
         var study = Suites.Expand("study", layers).Select(p => p.Name).ToArray();
         var whole = configs.Order(StringComparer.Ordinal).SequenceEqual(study.Order(StringComparer.Ordinal))
             && seeds.Order().SequenceEqual(profile.DefaultSeeds.Order());
-        return new SweepShape(configs.Length * seeds.Length, profile, device, model, parsed.GetValue<string?>("--data-dir"), whole);
-    }
-
-    /// <summary>This poslf by absolute path (dotnet host + dll, or the apphost): tasks run the build that submitted them.</summary>
-    private static string[] PoslfCommand()
-    {
-        var host = Environment.ProcessPath ?? throw new InvalidOperationException("the path of this process is unknown");
-        return Path.GetFileNameWithoutExtension(host) == "dotnet" ? [host, typeof(SlurmCommands).Assembly.Location] : [host];
+        return new SweepShape(configs.Length * seeds.Length, profile, request.Device, request.Model, request.DataDir, whole);
     }
 
     private static SpecsCheck SpecsFor(SweepShape sweep, string[] poslf)

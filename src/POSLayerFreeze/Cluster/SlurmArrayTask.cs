@@ -17,8 +17,10 @@ public static class SlurmArrayTask
     public const string TaskMinVariable = "SLURM_ARRAY_TASK_MIN";
     public const string TaskMaxVariable = "SLURM_ARRAY_TASK_MAX";
     public const string TaskStepVariable = "SLURM_ARRAY_TASK_STEP";
+    /// <summary>What errors name: the shard asked for (<see cref="StudyRequest.Shard"/>).</summary>
+    public const string Field = "shard";
 
-    /// <summary>The value of <c>--shard</c>: <c>slurm</c> (from the environment) or <c>i/n</c>.</summary>
+    /// <summary>A shard as asked for: <c>slurm</c> (from the environment) or <c>i/n</c>.</summary>
     public static (int Index, int Count) ResolveShardOption(string text, Func<string, string?> environment)
     {
         if (!string.Equals(text.Trim(), ShardKeyword, StringComparison.OrdinalIgnoreCase)) return RunSpec.ParseShard(text);
@@ -28,8 +30,8 @@ public static class SlurmArrayTask
     public static (int Index, int Count) Shard(Func<string, string?> environment)
     {
         if (string.IsNullOrEmpty(environment(TaskIdVariable)))
-            throw new UsageException(
-                $"not inside a Slurm array job: {TaskIdVariable} is not set; submit the sweep with 'poslf slurm submit' or give --shard i/n", "--shard slurm");
+            throw new InvalidFieldException(Field,
+                $"not inside a Slurm array job: {TaskIdVariable} is not set; submit the sweep with 'poslf slurm submit' or give the shard as i/n");
         var id = Read(environment, TaskIdVariable);
         var count = Read(environment, TaskCountVariable);
         var min = Read(environment, TaskMinVariable);
@@ -38,11 +40,11 @@ public static class SlurmArrayTask
         var max = environment(TaskMaxVariable) is { Length: > 0 } ? Read(environment, TaskMaxVariable) : min + count - 1;
         var step = environment(TaskStepVariable) is { Length: > 0 } ? Read(environment, TaskStepVariable) : 1;
         if (count < 1 || step != 1 || max - min + 1 != count)
-            throw new UsageException(
-                $"the Slurm array is not one contiguous range ({TaskMinVariable}={min}, {TaskMaxVariable}={max}, {TaskStepVariable}={step}, {TaskCountVariable}={count}): submit it as --array=0-{count - 1}", "--shard slurm");
+            throw new InvalidFieldException(Field,
+                $"the Slurm array is not one contiguous range ({TaskMinVariable}={min}, {TaskMaxVariable}={max}, {TaskStepVariable}={step}, {TaskCountVariable}={count}): submit it as --array=0-{count - 1}");
         var index = id - min;
         if (index < 0 || index >= count)
-            throw new UsageException($"{TaskIdVariable}={id} lies outside the array {min}-{max}", "--shard slurm");
+            throw new InvalidFieldException(Field, $"{TaskIdVariable}={id} lies outside the array {min}-{max}");
         return (index, count);
     }
 
@@ -50,9 +52,9 @@ public static class SlurmArrayTask
     {
         var text = environment(name);
         if (string.IsNullOrEmpty(text))
-            throw new UsageException($"{name} is not set although {TaskIdVariable} is: Slurm older than 18.08 or a hand-made environment", "--shard slurm");
+            throw new InvalidFieldException(Field, $"{name} is not set although {TaskIdVariable} is: Slurm older than 18.08 or a hand-made environment");
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
-            throw new UsageException($"{name}='{text}' is not a non-negative integer", "--shard slurm");
+            throw new InvalidFieldException(Field, $"{name}='{text}' is not a non-negative integer");
         return value;
     }
 }

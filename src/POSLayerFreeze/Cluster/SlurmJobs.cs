@@ -13,7 +13,8 @@ namespace POSLayerFreeze.Cluster;
 public sealed record SpecsCheck(string DotnetHost, string Project, string Profile, string Device, string Model, string? DataDir);
 
 /// <summary>
-/// A sweep as two Slurm jobs: an array with one task per shard (<c>poslf run … --shard slurm</c>), and a merge job
+/// A sweep as two Slurm jobs: an array with one task per shard (<c>poslf run … --shard slurm</c>, as the CLI words
+/// it in <see cref="TaskCommand"/>), and a merge job
 /// that starts when every task has succeeded (<c>--dependency=afterok</c>, given at submission because the array's
 /// id is known only then). Everything lives under <see cref="OutDir"/>:
 /// <c>shards/shard-i/</c> (task i's runs), <c>merged/</c> (the combined results), <c>logs/</c> (one log per task and
@@ -21,33 +22,34 @@ public sealed record SpecsCheck(string DotnetHost, string Project, string Profil
 /// </summary>
 public sealed partial record SlurmJobs
 {
-    public SlurmJobs(IReadOnlyList<string> poslf, IReadOnlyList<string> runArguments, int shards, string outDir, string workingDirectory)
+    /// <param name="taskCommand">What every array task runs, up to its shard folder, which the script appends
+    /// (e.g. <c>dotnet /abs/poslf.dll run … --out</c>): the CLI builds it, so the library knows no option.</param>
+    /// <param name="mergeCommand">What the merge job runs, given the shard folders and the merged folder.</param>
+    public SlurmJobs(IReadOnlyList<string> taskCommand, Func<IReadOnlyList<string>, string, IReadOnlyList<string>> mergeCommand, int shards,
+        string outDir, string workingDirectory)
     {
-        if (poslf.Count == 0) throw new ArgumentException("the poslf command is empty", nameof(poslf));
-        if (shards < 1) throw new UsageException($"the sweep needs at least one shard, not {shards}", "--shards");
-        Poslf = poslf;
-        RunArguments = runArguments;
+        if (taskCommand.Count == 0) throw new ArgumentException("the task command is empty", nameof(taskCommand));
+        ArgumentNullException.ThrowIfNull(mergeCommand);
+        if (shards < 1) throw new InvalidFieldException("shards", $"the sweep needs at least one shard, not {shards}");
+        TaskCommand = taskCommand;
+        MergeCommand = mergeCommand;
         Shards = shards;
-        OutDir = SbatchPath(outDir, "--out");
-        WorkingDirectory = SbatchPath(workingDirectory, "the current folder");
-        foreach (var argument in runArguments)
-            if (argument is "--shard" or "--out" or "--parallel" or "--no-summary" || argument.StartsWith("--shard=", StringComparison.Ordinal)
-                || argument.StartsWith("--out=", StringComparison.Ordinal) || argument.StartsWith("--parallel=", StringComparison.Ordinal))
-                throw new UsageException($"'{argument}' is set by poslf slurm submit itself: each task runs one shard into {OutDir}/shards", argument);
+        OutDir = SbatchPath(outDir, "out");
+        WorkingDirectory = SbatchPath(workingDirectory, "working_directory");
     }
 
-    /// <summary>The command that runs poslf on the nodes, by absolute path so tasks never rebuild (e.g. dotnet /abs/poslf.dll).</summary>
-    public IReadOnlyList<string> Poslf { get; }
-    /// <summary><c>poslf run</c> options passed through to every task unchanged.</summary>
-    public IReadOnlyList<string> RunArguments { get; }
+    /// <summary>The command of one array task, without its shard folder; runs poslf by absolute path so tasks never rebuild.</summary>
+    public IReadOnlyList<string> TaskCommand { get; }
+    /// <summary>The merge job's command for (shard folders, merged folder).</summary>
+    public Func<IReadOnlyList<string>, string, IReadOnlyList<string>> MergeCommand { get; }
     public int Shards { get; }
     public string OutDir { get; }
     /// <summary>Where the jobs run (<c>--chdir</c>): the folder of the submission, so relative paths mean the same.</summary>
     public string WorkingDirectory { get; }
 
-    public string? Partition { get; init => field = Checked(value, PartitionPattern(), "--partition", "a partition name or a comma-separated list"); }
-    public string? Gres { get; init => field = Checked(value, GresPattern(), "--gres", "e.g. gpu:1 or gpu:a100:2"); }
-    public string? Time { get; init => field = Checked(value, TimePattern(), "--time", "minutes, HH:MM:SS or D-HH:MM:SS"); }
+    public string? Partition { get; init => field = Checked(value, PartitionPattern(), "partition", "a partition name or a comma-separated list"); }
+    public string? Gres { get; init => field = Checked(value, GresPattern(), "gres", "e.g. gpu:1 or gpu:a100:2"); }
+    public string? Time { get; init => field = Checked(value, TimePattern(), "time", "minutes, HH:MM:SS or D-HH:MM:SS"); }
 
     /// <summary>Slurm's default MaxArraySize: array indices go up to 1000, so an array of more tasks is refused by
     /// sbatch unless the cluster's slurm.conf raises it.</summary>
@@ -57,13 +59,13 @@ public sealed partial record SlurmJobs
     public int? MaxParallel
     {
         get;
-        init => field = value is < 1 ? throw new UsageException($"--max-parallel must be at least 1, not {value}", "--max-parallel") : value;
+        init => field = value is < 1 ? throw new InvalidFieldException("max_parallel", $"at most this many tasks at once must be at least 1, not {value}") : value;
     }
 
     public int? CpusPerTask
     {
         get;
-        init => field = value is < 1 ? throw new UsageException($"--cpus-per-task must be at least 1, not {value}", "--cpus-per-task") : value;
+        init => field = value is < 1 ? throw new InvalidFieldException("cpus_per_task", $"CPUs per task must be at least 1, not {value}") : value;
     }
 
     /// <summary>Further <c>#SBATCH</c> options for both jobs (account, QOS, constraint, mail), written verbatim.</summary>
@@ -74,7 +76,7 @@ public sealed partial record SlurmJobs
         {
             foreach (var option in value)
                 if (!option.StartsWith("--", StringComparison.Ordinal) || option.Any(char.IsWhiteSpace))
-                    throw new UsageException($"'{option}' is not one sbatch option of the form --name=value without spaces", "--sbatch");
+                    throw new InvalidFieldException("sbatch", $"'{option}' is not one sbatch option of the form --name=value without spaces");
             field = value;
         }
     } = [];
@@ -111,7 +113,7 @@ public sealed partial record SlurmJobs
             .Append(" tasks (--array=0-").Append(last).Append("); to rerun one task use scontrol requeue JOBID_TASK (").Append(SweepScriptPath).Append(")\" >&2\n");
         script.Append("  exit 2\nfi\n");
         script.Append("echo \"poslf sweep: array job ${SLURM_ARRAY_JOB_ID} task ${SLURM_ARRAY_TASK_ID} of ${SLURM_ARRAY_TASK_COUNT} on $(hostname) at $(date -u +%FT%TZ)\"\n");
-        script.Append("exec ").Append(Command(Poslf.Concat(["run"]).Concat(RunArguments).Concat(["--shard", SlurmArrayTask.ShardKeyword, "--no-summary", "--out"])))
+        script.Append("exec ").Append(Command(TaskCommand))
             .Append(' ').Append(Quote(ShardsDir)).Append("/shard-\"${SLURM_ARRAY_TASK_ID}\"\n");
         return script.ToString();
     }
@@ -128,7 +130,7 @@ public sealed partial record SlurmJobs
         AppendCommon(script, $"{LogDir}/merge-%j.out", Specs is null ? null : Gres);
         script.Append("echo \"poslf merge: job ${SLURM_JOB_ID} on $(hostname) at $(date -u +%FT%TZ)\"\n");
         var shards = Enumerable.Range(0, Shards).Select(ShardDir);
-        script.Append(Command(Poslf.Concat(["merge"]).Concat(shards).Concat(["--out", MergedDir]))).Append('\n');
+        script.Append(Command(MergeCommand([.. shards], MergedDir))).Append('\n');
         if (Specs is { } specs)
         {
             var category = specs.Profile.Equals("full", StringComparison.OrdinalIgnoreCase) ? "Full" : "Smoke";
@@ -173,16 +175,16 @@ public sealed partial record SlurmJobs
     public static string Quote(string word) =>
         word.Length > 0 && SafeWord().IsMatch(word) ? word : "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
-    private static string? Checked(string? value, Regex pattern, string option, string expected) =>
-        value is null || pattern.IsMatch(value) ? value : throw new UsageException($"'{value}' is not a valid value: expected {expected}", option);
+    private static string? Checked(string? value, Regex pattern, string field, string expected) =>
+        value is null || pattern.IsMatch(value) ? value : throw new InvalidFieldException(field, $"'{value}' is not a valid value: expected {expected}");
 
     // #SBATCH lines are split on whitespace by sbatch and '%' starts a file-name pattern in --output, so the
     // paths written there are limited to characters that mean themselves.
-    private static string SbatchPath(string path, string what)
+    private static string SbatchPath(string path, string field)
     {
         var full = Path.GetFullPath(path).TrimEnd('/');
         if (!PathPattern().IsMatch(full))
-            throw new UsageException($"'{full}' cannot be written into an #SBATCH line (spaces, quotes, % and the like): choose a plainer path", what);
+            throw new InvalidFieldException(field, $"'{full}' cannot be written into an #SBATCH line (spaces, quotes, % and the like): choose a plainer path");
         return full;
     }
 

@@ -68,7 +68,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     public static IReadOnlyList<RunSpec> Shard(IReadOnlyList<RunSpec> specs, int index, int count)
     {
         if (count < 1 || index < 0 || index >= count)
-            throw new ArgumentException($"--shard {index}/{count}: expected i/n with 0 ≤ i < n.");
+            throw new ArgumentException($"{index}/{count} is not a shard: expected i/n with 0 ≤ i < n");
         return specs.OrderBy(s => s.Config, StringComparer.Ordinal).ThenBy(s => s.Seed)
             .Where((_, k) => k % count == index).ToArray();
     }
@@ -80,6 +80,6 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
         if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i)
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && i < n)
             return (i, n);
-        throw new FormatException($"--shard '{text}': expected i/n with 0 ≤ i < n, e.g. 0/4.");
+        throw new FormatException($"'{text}' is not a shard: expected i/n with 0 ≤ i < n, e.g. 0/4");
     }
 }

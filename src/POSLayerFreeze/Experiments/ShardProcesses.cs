@@ -5,8 +5,9 @@ using POSLayerFreeze.Runtime;
 namespace POSLayerFreeze.Experiments;
 
 /// <summary>
-/// <c>poslf run --parallel N</c>: the same command as N child processes, child i with <c>--shard i/N
-/// --no-summary</c> appended. The children die with the parent, however it dies (see
+/// A study run in parallel (<see cref="StudyRequest.Parallel"/>): N child processes, child i running shard i of N
+/// without a summary, each started with the command the front end gives for it (the CLI: <c>poslf run … --shard
+/// i/N --no-summary</c>; this class knows no option). The children die with the parent, however it dies (see
 /// <see cref="ProcessLifetime"/>); cancellation (Ctrl+C, SIGTERM: see <see cref="InterruptSignals"/>) is forwarded
 /// as SIGTERM so each child stops at its next step, and a child still running after <see cref="GracePeriod"/> is
 /// killed. An interrupt before or while the children start starts no more of them.
@@ -19,13 +20,13 @@ public static class ShardProcesses
     /// Starts the children and waits for all of them on the calling thread (the thread that forks is the one whose
     /// exit the kernel's parent-death signal watches, so it must outlive the children).
     /// </summary>
-    /// <param name="command">The program and its leading arguments (e.g. <c>dotnet poslf.dll</c> or the apphost).</param>
-    /// <param name="arguments">The user's arguments without <c>--parallel</c>.</param>
+    /// <param name="command">Child i's program and arguments (e.g. <c>dotnet poslf.dll run … --shard i/N</c>).</param>
     /// <param name="resultsFolder">The folder whose lock the caller holds and shares with the children.</param>
     /// <param name="output">Receives (child index, line, is stderr) for every line a child prints.</param>
-    public static void Run(IReadOnlyList<string> command, IReadOnlyList<string> arguments, int count, string resultsFolder,
+    public static void Run(Func<int, IReadOnlyList<string>> command, int count, string resultsFolder,
         Action<int, string, bool> output, CancellationToken cancel)
     {
+        ArgumentNullException.ThrowIfNull(command);
         ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
         var children = new List<Process>();
         (int Code, int Index)[] failed;
@@ -36,12 +37,12 @@ public static class ShardProcesses
                 // An interrupt that came before (or while) the children start: start no more of them.
                 if (cancel.IsCancellationRequested) break;
                 var index = i;
-                var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
-                foreach (var a in command.Skip(1).Concat(arguments).Concat(["--shard", $"{i.ToString(CultureInfo.InvariantCulture)}/{count.ToString(CultureInfo.InvariantCulture)}", "--no-summary"]))
-                    psi.ArgumentList.Add(a);
+                var words = command(i);
+                var psi = new ProcessStartInfo(words[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in words.Skip(1)) psi.ArgumentList.Add(a);
                 psi.Environment[ProcessLifetime.ParentPidVariable] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
                 psi.Environment[ResultsLock.SharedFolderVariable] = Path.GetFullPath(resultsFolder);
-                var child = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {command[0]}");
+                var child = Process.Start(psi) ?? throw new InvalidOperationException($"could not start {words[0]}");
                 children.Add(child);
                 child.OutputDataReceived += (_, e) => { if (e.Data is not null) output(index, e.Data, false); };
                 child.ErrorDataReceived += (_, e) => { if (e.Data is not null) output(index, e.Data, true); };
@@ -82,7 +83,7 @@ public static class ShardProcesses
         cancel.ThrowIfCancellationRequested();
         if (failed.Length > 0)
             throw new InvalidOperationException(
-                $"shard(s) {string.Join(", ", failed.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Index}/{count} (exit {f.Code})")))} failed; their errors are above, finished runs are kept (--parallel)");
+                $"shard(s) {string.Join(", ", failed.Select(f => string.Create(CultureInfo.InvariantCulture, $"{f.Index}/{count} (exit {f.Code})")))} failed; their errors are above, finished runs are kept");
     }
 
     private static void KillAll(List<Process> children)

@@ -127,7 +127,7 @@ public static class ProfileFile
 
     /// <summary>
     /// The profile with single fields replaced from the command line. Each value is checked as in a file (the error
-    /// names the option); the name gains one <c>+field=value</c> per changed field (<c>smoke+lr=0.0001</c>), so an
+    /// names the field); the name gains one <c>+field=value</c> per changed field (<c>smoke+lr=0.0001</c>), so an
     /// overridden protocol is never mistaken for the one it started from (its results folder and goldens differ).
     /// </summary>
     public static TrainingProfile Apply(TrainingProfile profile, ProfileOverrides overrides)
@@ -139,50 +139,50 @@ public static class ProfileFile
         void Note(string field, string value) => changed.Add($"{field}={value}");
         if (overrides.LearningRate is { } lr)
         {
-            if (!double.IsFinite(lr) || lr <= 0) throw new UsageException($"a learning rate must be a finite number > 0, got {Invariant.Format(lr)}", "--lr");
+            if (!double.IsFinite(lr) || lr <= 0) throw new InvalidFieldException("learning_rate", $"a learning rate must be a finite number > 0, got {Invariant.Format(lr)}");
             if (lr != result.LearningRate) Note("lr", Invariant.Format(lr));
             result = result with { LearningRate = lr };
         }
         if (overrides.Epochs is { } epochs)
         {
-            if (epochs < 1) throw new UsageException($"epochs must be ≥ 1, got {epochs}", "--epochs");
+            if (epochs < 1) throw new InvalidFieldException("epochs", $"epochs must be ≥ 1, got {epochs}");
             if (epochs != result.Epochs) Note("epochs", Invariant.Format(epochs));
             result = result with { Epochs = epochs };
         }
         if (overrides.BatchSize is { } batch)
         {
-            if (batch < 1) throw new UsageException($"a batch size must be ≥ 1, got {batch}", "--batch-size");
+            if (batch < 1) throw new InvalidFieldException("batch_size", $"a batch size must be ≥ 1, got {batch}");
             if (batch != result.BatchSize) Note("batch", Invariant.Format(batch));
             result = result with { BatchSize = batch };
         }
         if (overrides.MaxLength is { } maxLength)
         {
-            if (maxLength < 3) throw new UsageException($"a window must hold at least [CLS], one token and [SEP] (≥ 3), got {maxLength}", "--max-length");
+            if (maxLength < 3) throw new InvalidFieldException("max_length", $"a window must hold at least [CLS], one token and [SEP] (≥ 3), got {maxLength}");
             if (maxLength != result.MaxLength) Note("maxlen", Invariant.Format(maxLength));
             result = result with { MaxLength = maxLength };
         }
         if (overrides.TrainSentences is { } train)
         {
-            if (train < 1) throw new UsageException($"train sentences must be ≥ 1, got {train}", "--train-sentences");
+            if (train < 1) throw new InvalidFieldException("train_sentences", $"train sentences must be ≥ 1, got {train}");
             if (train != result.TrainSentences) Note("train", Invariant.Format(train));
             result = result with { TrainSentences = train };
         }
         if (overrides.WarmupRatio is { } warmup)
         {
-            if (!double.IsFinite(warmup) || warmup is < 0 or > 1) throw new UsageException($"a warm-up ratio must be in [0, 1], got {Invariant.Format(warmup)}", "--warmup-ratio");
+            if (!double.IsFinite(warmup) || warmup is < 0 or > 1) throw new InvalidFieldException("warmup_ratio", $"a warm-up ratio must be in [0, 1], got {Invariant.Format(warmup)}");
             if (warmup != result.WarmupRatio) Note("warmup", Invariant.Format(warmup));
             result = result with { WarmupRatio = warmup };
         }
         if (overrides.WeightDecay is { } decay)
         {
-            if (!double.IsFinite(decay) || decay < 0) throw new UsageException($"weight decay must be a finite number ≥ 0, got {Invariant.Format(decay)}", "--weight-decay");
+            if (!double.IsFinite(decay) || decay < 0) throw new InvalidFieldException("weight_decay", $"weight decay must be a finite number ≥ 0, got {Invariant.Format(decay)}");
             if (decay != result.WeightDecay) Note("wd", Invariant.Format(decay));
             result = result with { WeightDecay = decay };
         }
         if (overrides.BatchOrder is { } orderText)
         {
             var order = BatchSampler.Parse(orderText)
-                ?? throw new UsageException($"'{orderText}' is not a batch order: expected random or group-by-length", "--batch-order");
+                ?? throw new InvalidFieldException("batch_order", $"'{orderText}' is not a batch order: expected random or group-by-length");
             if (order != result.BatchOrder) Note("order", BatchSampler.Name(order));
             result = result with { BatchOrder = order };
         }
@@ -193,7 +193,7 @@ public static class ProfileFile
         }
         if (overrides.LoggingSteps is { } logging)
         {
-            if (logging < 1) throw new UsageException($"logging steps must be ≥ 1, got {logging}", "--logging-steps");
+            if (logging < 1) throw new InvalidFieldException("logging_steps", $"logging steps must be ≥ 1, got {logging}");
             if (logging != result.LoggingSteps) Note("log", Invariant.Format(logging));
             result = result with { LoggingSteps = logging };
         }
@@ -204,7 +204,8 @@ public static class ProfileFile
             result = result with { Precision = precision };
         }
         if (FloatRange.Check(result) is var (field, problem))
-            throw new UsageException(problem, field switch { "learning_rate" => "--lr", "weight_decay" => "--weight-decay", _ => "--profile" });
+            // Only these two can be overridden one by one; any other out-of-range field came with the profile itself.
+            throw new InvalidFieldException(field is "learning_rate" or "weight_decay" ? field : "profile", problem);
         return changed.Count == 0 ? profile : result with { Name = $"{profile.Name}+{string.Join('+', changed)}" };
     }
 

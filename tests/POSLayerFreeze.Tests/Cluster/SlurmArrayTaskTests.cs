@@ -1,3 +1,4 @@
+using POSLayerFreeze.Cli;
 using POSLayerFreeze.Data;
 using POSLayerFreeze.Cluster;
 using POSLayerFreeze.Experiments;
@@ -48,34 +49,35 @@ public class SlurmArrayTaskTests
     [Test]
     public void Outside_an_array_job_the_error_says_so_and_names_the_option()
     {
-        var error = Assert.Throws<UsageException>(() => SlurmArrayTask.Shard(Env()))!;
-        Assert.That(error.Message, Does.Contain("not inside a Slurm array job").And.Contain("SLURM_ARRAY_TASK_ID").And.EndWith("(--shard slurm)"));
+        var error = Assert.Throws<InvalidFieldException>(() => SlurmArrayTask.Shard(Env()))!;
+        Assert.That(error.Message, Does.Contain("not inside a Slurm array job").And.Contain("SLURM_ARRAY_TASK_ID").And.EndWith("(shard)"));
+        Assert.That(FieldFlags.Describe(error), Does.EndWith("(--shard)"), "poslf names the option");
         // A plain (non-array) Slurm job sets SLURM_JOB_ID but no array variables: the same error.
-        Assert.That(() => SlurmArrayTask.Shard(Env(("SLURM_JOB_ID", "12"))), Throws.TypeOf<UsageException>().With.Message.Contains("not inside"));
+        Assert.That(() => SlurmArrayTask.Shard(Env(("SLURM_JOB_ID", "12"))), Throws.TypeOf<InvalidFieldException>().With.Message.Contains("not inside"));
     }
 
     [TestCase(0, 0, 3, 5, "not one contiguous range")] // --array=0,2,5: three tasks spanning 0..5
     [TestCase(4, 0, 3, 2, "outside the array")]
     public void Arrays_with_holes_and_foreign_task_ids_are_refused(int id, int min, int count, int max, string expected) =>
         Assert.That(() => SlurmArrayTask.Shard(Task(id, min, count, max)),
-            Throws.TypeOf<UsageException>().With.Message.Contains(expected).And.Message.Contains("(--shard slurm)"));
+            Throws.TypeOf<InvalidFieldException>().With.Message.Contains(expected).And.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { "shard" }));
 
     [Test]
     public void A_stepped_array_is_refused()
     {
         var env = Env((SlurmArrayTask.TaskIdVariable, "2"), (SlurmArrayTask.TaskMinVariable, "0"), (SlurmArrayTask.TaskCountVariable, "3"),
             (SlurmArrayTask.TaskMaxVariable, "2"), (SlurmArrayTask.TaskStepVariable, "2"));
-        Assert.That(() => SlurmArrayTask.Shard(env), Throws.TypeOf<UsageException>().With.Message.Contains("STEP=2"));
+        Assert.That(() => SlurmArrayTask.Shard(env), Throws.TypeOf<InvalidFieldException>().With.Message.Contains("STEP=2"));
     }
 
     [Test]
     public void A_missing_or_malformed_variable_is_named()
     {
         Assert.That(() => SlurmArrayTask.Shard(Env((SlurmArrayTask.TaskIdVariable, "1"), (SlurmArrayTask.TaskMinVariable, "0"))),
-            Throws.TypeOf<UsageException>().With.Message.Contains("SLURM_ARRAY_TASK_COUNT is not set"));
+            Throws.TypeOf<InvalidFieldException>().With.Message.Contains("SLURM_ARRAY_TASK_COUNT is not set"));
         Assert.That(() => SlurmArrayTask.Shard(Env((SlurmArrayTask.TaskIdVariable, "x1"), (SlurmArrayTask.TaskMinVariable, "0"),
                 (SlurmArrayTask.TaskCountVariable, "2"))),
-            Throws.TypeOf<UsageException>().With.Message.Contains("SLURM_ARRAY_TASK_ID='x1'"));
+            Throws.TypeOf<InvalidFieldException>().With.Message.Contains("SLURM_ARRAY_TASK_ID='x1'"));
     }
 
     [Test]

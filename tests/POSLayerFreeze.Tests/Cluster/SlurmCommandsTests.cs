@@ -61,6 +61,7 @@ public class SlurmCommandsTests
             (["--shards", "5"], "(--shards)"),
             (["--shard", "0/2"], "(--shard)"),
             (["--parallel", "2"], "(--parallel)"),
+            (["--no-summary"], "(--no-summary)"),
             (["--gres", "gpu 1"], "(--gres)"),
             (["--max-parallel", "0"], "(--max-parallel)"),
             (["--specs"], "(--specs)"),
@@ -86,7 +87,7 @@ public class SlurmCommandsTests
         var (code, stdout, stderr) = Poslf.Run(null, ["run", "--configs", "baseline", "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir,
             "--out", outDir, "--shard", "slurm"]);
         Assert.That(code, Is.EqualTo(2));
-        Assert.That(stderr.TrimEnd(), Is.EqualTo("poslf: error: not inside a Slurm array job: SLURM_ARRAY_TASK_ID is not set; submit the sweep with 'poslf slurm submit' or give --shard i/n (--shard slurm)"));
+        Assert.That(stderr.TrimEnd(), Is.EqualTo("poslf: error: not inside a Slurm array job: SLURM_ARRAY_TASK_ID is not set; submit the sweep with 'poslf slurm submit' or give the shard as i/n (--shard)"));
         Assert.That(stdout, Is.Empty);
         Assert.That(Directory.EnumerateFileSystemEntries(outDir), Is.Empty, "nothing was run");
     }

@@ -1,3 +1,4 @@
+using POSLayerFreeze.Cli;
 using System.Diagnostics;
 using POSLayerFreeze.Cluster;
 using POSLayerFreeze.Runtime;
@@ -14,8 +15,10 @@ public class SlurmJobsTests
     // printf prints each argument on its own line: the words bash really passed, after quoting and expansion.
     private static readonly string[] EchoPoslf = ["/usr/bin/printf", "%s\\n"];
 
+    // The commands as the CLI words them (ShardArguments); the scripts must hand them to bash word for word.
     private static SlurmJobs Jobs(string outDir, params string[] runArguments) =>
-        new(EchoPoslf, runArguments.Length > 0 ? runArguments : ["--suite", "study", "--seeds", "42,43"], 4, outDir, "/tmp");
+        new([.. EchoPoslf, "run", .. runArguments.Length > 0 ? runArguments : ["--suite", "study", "--seeds", "42,43"], "--shard", "slurm", "--no-summary", "--out"],
+            (shards, merged) => [.. EchoPoslf, "merge", .. shards, "--out", merged], 4, outDir, "/tmp");
 
     private static string[] Directives(string script) =>
         script.Split('\n').Where(l => l.StartsWith("#SBATCH ", StringComparison.Ordinal)).Select(l => l["#SBATCH ".Length..]).ToArray();
@@ -55,7 +58,7 @@ public class SlurmJobsTests
     }
 
     [Test]
-    public void Task_i_runs_shard_slurm_into_its_own_folder_with_the_run_options_unchanged()
+    public void Task_i_runs_its_command_into_its_own_shard_folder_with_every_word_unchanged()
     {
         var outDir = TinyWorld.TempDir("slurm-jobs");
         // A path with a space and a quote, and a value with $: quoting must hand them over literally.
@@ -136,7 +139,8 @@ public class SlurmJobsTests
             "--gres" => () => _ = jobs with { Gres = value },
             _ => () => _ = jobs with { Partition = value },
         };
-        Assert.That(set, Throws.TypeOf<UsageException>().With.Message.EndsWith($"({option})"));
+        Assert.That(set, Throws.TypeOf<InvalidFieldException>().With.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { option.TrimStart('-') }));
+        Assert.That(FieldFlags.Describe(Assert.Catch<InvalidFieldException>(set)!), Does.EndWith($"({option})"), "poslf names the option");
     }
 
     [TestCase("90")]
@@ -148,18 +152,17 @@ public class SlurmJobsTests
     public void Slurm_time_formats_are_accepted(string time) => Assert.That((Jobs("/data/study") with { Time = time }).Time, Is.EqualTo(time));
 
     [Test]
-    public void Options_the_submission_sets_itself_and_unusable_values_are_refused()
+    public void Unusable_values_are_refused_naming_the_field()
     {
-        Assert.That(() => Jobs("/d", "--suite", "study", "--shard", "0/2"), Throws.TypeOf<UsageException>().With.Message.EndsWith("(--shard)"));
-        Assert.That(() => Jobs("/d", "--out=/elsewhere"), Throws.TypeOf<UsageException>().With.Message.EndsWith("(--out=/elsewhere)"));
-        Assert.That(() => Jobs("/d", "--parallel", "2"), Throws.TypeOf<UsageException>());
-        Assert.That(() => Jobs("/d", "--no-summary"), Throws.TypeOf<UsageException>());
-        Assert.That(() => new SlurmJobs(EchoPoslf, [], 0, "/d", "/tmp"), Throws.TypeOf<UsageException>().With.Message.EndsWith("(--shards)"));
-        Assert.That(() => Jobs("/my results"), Throws.TypeOf<UsageException>().With.Message.Contains("#SBATCH").And.Message.EndsWith("(--out)"));
-        Assert.That(() => Jobs("/d/100%"), Throws.TypeOf<UsageException>());
-        Assert.That(() => Jobs("/d") with { MaxParallel = 0 }, Throws.TypeOf<UsageException>().With.Message.EndsWith("(--max-parallel)"));
-        Assert.That(() => Jobs("/d") with { ExtraSbatch = ["account=lab"] }, Throws.TypeOf<UsageException>().With.Message.EndsWith("(--sbatch)"));
-        Assert.That(() => Jobs("/d") with { ExtraSbatch = ["--comment=a b"] }, Throws.TypeOf<UsageException>());
+        static NUnit.Framework.Constraints.Constraint Names(string field) => Throws.TypeOf<InvalidFieldException>().With.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { field });
+        Assert.That(() => new SlurmJobs(EchoPoslf, (_, _) => EchoPoslf, 0, "/d", "/tmp"), Names("shards"));
+        Assert.That(() => Jobs("/my results"), Names("out").And.Message.Contains("#SBATCH"));
+        Assert.That(() => Jobs("/d/100%"), Names("out"));
+        Assert.That(() => new SlurmJobs(EchoPoslf, (_, _) => EchoPoslf, 1, "/d", "/my work"), Names("working_directory"));
+        Assert.That(() => Jobs("/d") with { MaxParallel = 0 }, Names("max_parallel"));
+        Assert.That(() => Jobs("/d") with { CpusPerTask = 0 }, Names("cpus_per_task"));
+        Assert.That(() => Jobs("/d") with { ExtraSbatch = ["account=lab"] }, Names("sbatch"));
+        Assert.That(() => Jobs("/d") with { ExtraSbatch = ["--comment=a b"] }, Names("sbatch"));
     }
 
     [TestCase("plain")]

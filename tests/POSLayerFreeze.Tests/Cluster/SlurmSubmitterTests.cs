@@ -6,7 +6,8 @@ namespace POSLayerFreeze.Tests.Cluster;
 /// <summary>Submission order and sbatch's answers, with a stand-in for sbatch (the real one: eng/slurm/test.sh).</summary>
 public class SlurmSubmitterTests
 {
-    private static SlurmJobs Jobs(string outDir) => new(["/usr/bin/dotnet", "/opt/poslf/poslf.dll"], ["--suite", "study"], 3, outDir, "/tmp");
+    private static SlurmJobs Jobs(string outDir) =>
+        new(["/usr/bin/dotnet", "/opt/poslf/poslf.dll", "run", "--suite", "study", "--out"], (shards, merged) => ["/usr/bin/dotnet", "/opt/poslf/poslf.dll", "merge", .. shards, merged], 3, outDir, "/tmp");
 
     [Test]
     [System.Runtime.Versioning.SupportedOSPlatform("linux")] // Slurm, like poslf, is Linux-only

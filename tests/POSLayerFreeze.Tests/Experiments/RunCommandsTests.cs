@@ -82,7 +82,7 @@ public class RunCommandsTests
         var (code, stdout, stderr) = Poslf.Run("run", "--configs", "baseline", "--model", TinyWorld.ModelDir, "--data-dir", TinyWorld.DataDir,
             "--out", outDir, "--shard", "3/2");
         Assert.That(code, Is.Not.EqualTo(0));
-        Assert.That(stdout + stderr, Does.Contain("--shard '3/2'").And.Contain("0 ≤ i < n"));
+        Assert.That(stdout + stderr, Does.Contain("'3/2' is not a shard").And.Contain("0 ≤ i < n").And.Contain("(--shard)"));
         Assert.That(Directory.EnumerateFileSystemEntries(outDir), Is.Empty, "nothing was run");
     }
 }

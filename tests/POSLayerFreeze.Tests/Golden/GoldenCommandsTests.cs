@@ -1,3 +1,4 @@
+using POSLayerFreeze.Cli;
 using System.CommandLine;
 using POSLayerFreeze.Cli.Commands;
 using POSLayerFreeze.Golden;

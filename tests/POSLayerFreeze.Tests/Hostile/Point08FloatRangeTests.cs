@@ -43,7 +43,7 @@ public class Point08FloatRangeTests
     public void Weight_decay_times_lr_beyond_float_is_refused_naming_the_option()
     {
         Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LearningRate: 1e30, WeightDecay: 1e10)),
-            Throws.TypeOf<UsageException>().With.Property(nameof(UsageException.Option)).EqualTo("--lr").And.Message.Contains("weight_decay"));
+            Throws.TypeOf<InvalidFieldException>().With.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { "learning_rate" }).And.Message.Contains("weight_decay"));
         Assert.That(ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LearningRate: 1e30)).LearningRate, Is.EqualTo(1e30), "large but within float32 is a choice, not an error");
     }
 }

@@ -1,3 +1,4 @@
+using POSLayerFreeze.Cli;
 using System.Text.Json.Nodes;
 using POSLayerFreeze.Runtime;
 using POSLayerFreeze.Training;
@@ -326,8 +327,9 @@ public class ProfileFileContractTests
 
     private static string OverrideRefusal(ProfileOverrides overrides, TrainingProfile? profile = null)
     {
-        var e = Assert.Throws<UsageException>(() => ProfileFile.Apply(profile ?? TrainingProfile.Smoke, overrides))!;
-        return e.Message;
+        // As poslf prints it: the library names the field, the CLI's one table turns it into the flag.
+        var e = Assert.Throws<InvalidFieldException>(() => ProfileFile.Apply(profile ?? TrainingProfile.Smoke, overrides))!;
+        return FieldFlags.Describe(e);
     }
 
     [Test]
@@ -353,7 +355,9 @@ public class ProfileFileContractTests
             Assert.That(OverrideRefusal(new(WeightDecay: double.PositiveInfinity)), Is.EqualTo("weight decay must be a finite number ≥ 0, got Infinity (--weight-decay)"));
             Assert.That(OverrideRefusal(new(BatchOrder: "sorted")), Is.EqualTo("'sorted' is not a batch order: expected random or group-by-length (--batch-order)"));
             Assert.That(OverrideRefusal(new(LoggingSteps: 0)), Is.EqualTo("logging steps must be ≥ 1, got 0 (--logging-steps)"));
-            Assert.That(Assert.Throws<UsageException>(() => ProfileFile.Apply(TrainingProfile.Smoke, new(Epochs: -1)))!.Option, Is.EqualTo("--epochs"));
+            Assert.That(Assert.Throws<InvalidFieldException>(() => ProfileFile.Apply(TrainingProfile.Smoke, new(Epochs: -1)))!.Fields, Is.EqualTo(new[] { "epochs" }));
+            Assert.That(Assert.Throws<InvalidFieldException>(() => ProfileFile.Apply(TrainingProfile.Smoke, new(Epochs: -1)))!.Message, Is.EqualTo("epochs must be ≥ 1, got -1 (epochs)"),
+                "the library's own message names the field, not a flag");
         });
     }
 

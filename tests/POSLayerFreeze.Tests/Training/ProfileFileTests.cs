@@ -85,11 +85,11 @@ public class ProfileFileTests
             Assert.That(ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LearningRate: 5e-4)), Is.SameAs(TrainingProfile.Smoke),
                 "an override equal to the profile's value changes nothing");
             Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LearningRate: 0)),
-                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--lr)"));
+                Throws.TypeOf<InvalidFieldException>().With.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { "learning_rate" }));
             Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(WarmupRatio: 1.5)),
-                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--warmup-ratio)"));
+                Throws.TypeOf<InvalidFieldException>().With.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { "warmup_ratio" }));
             Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(MaxLength: 2)),
-                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--max-length)"));
+                Throws.TypeOf<InvalidFieldException>().With.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { "max_length" }));
         });
     }
 
@@ -132,7 +132,7 @@ public class ProfileFileTests
             Assert.That(ProfileFile.Load(Write(FileText(fine with { Name = "mine" }))).LoggingSteps, Is.EqualTo(10), "read back from a file");
             Assert.That(SummaryMarkdown.ProtocolLine(fine.ToJson()), Does.EndWith(", loss logged every 10 steps"));
             Assert.That(() => ProfileFile.Apply(TrainingProfile.Smoke, new ProfileOverrides(LoggingSteps: 0)),
-                Throws.TypeOf<UsageException>().With.Message.EndsWith("(--logging-steps)"));
+                Throws.TypeOf<InvalidFieldException>().With.Property(nameof(InvalidFieldException.Fields)).EqualTo(new[] { "logging_steps" }));
         });
         var path = Write("""{"name": "x", "version": 1, "epochs": 1, "batch_size": 8, "learning_rate": 1e-4, "logging_steps": 0}""");
         Assert.That(() => ProfileFile.Load(path), Throws.TypeOf<InvalidDataException>().With.Message.EqualTo($"{path}:1: field 'logging_steps' must be ≥ 1, found 0"));

@@ -1,4 +1,4 @@
-namespace POSLayerFreeze.Runtime;
+namespace POSLayerFreeze.Cli;
 
 /// <summary>
 /// A mistake in how poslf was called, as opposed to bad input content: the CLI answers it with exit code 2. The
