@@ -103,7 +103,8 @@ internal static class RunCommands
             {
                 // Drawing the figures takes seconds: a signal stops between two files (exit 130), not after all of
                 // them. Nothing is lost: files go through AtomicFile and poslf report rebuilds the summary.
-                var configsSummary = Summary.Write(request.OutDir, cancel);
+                var configsSummary = Summary.Write(request.OutDir,
+                    LayersSection.InputsFor(source, request.LocateTreebank(), prof.Name, TorchRuntime.ResolveDevice(deviceName)), Console.Error, cancel);
                 PrintSummary(configsSummary, request.OutDir);
             }
             return 0;
@@ -127,7 +128,7 @@ internal static class RunCommands
                 foreach (var figure in Figures.WriteFromSummary(outDir)) AnsiConsole.MarkupLineInterpolated($"no runs in {outDir}: drew {figure.Path} from {Summary.JsonFile}");
                 return 0;
             }
-            PrintSummary(Summary.Write(outDir), outDir);
+            PrintSummary(Summary.Write(outDir, null, Console.Error), outDir);
             return 0;
         });
         return command;

@@ -16,8 +16,13 @@ public static class Summary
 
     /// <summary>Writes summary.json, summary.md, result.png, tradeoff.png and curves.png for every finished run under
     /// <paramref name="outDir"/>. <paramref name="cancel"/> (Ctrl+C, SIGTERM) is checked between the files: drawing
-    /// takes seconds, and a run stopped then loses nothing (<c>poslf report</c> rebuilds them).</summary>
-    public static IReadOnlyList<ConfigSummary> Write(string outDir, CancellationToken cancel = default)
+    /// takes seconds, and a run stopped then loses nothing (<c>poslf report</c> rebuilds them). Where runs saved their
+    /// models, also the layers section and layers.png (<see cref="LayersSection"/>; <paramref name="layerInputs"/>
+    /// null: found as <c>poslf run</c> finds them); <paramref name="log"/> says why there is none, or what it measures.</summary>
+    public static IReadOnlyList<ConfigSummary> Write(string outDir, CancellationToken cancel = default) => Write(outDir, null, null, cancel);
+
+    /// <inheritdoc cref="Write(string, CancellationToken)"/>
+    public static IReadOnlyList<ConfigSummary> Write(string outDir, Analysis.LayerStudyInputs? layerInputs, TextWriter? log, CancellationToken cancel = default)
     {
         using var folderLock = Directory.Exists(outDir) ? ResultsLock.Acquire(outDir, option: "results folder", cancel: cancel) : null;
         var runs = ResultsFolder.Collect(outDir);
@@ -25,9 +30,19 @@ public static class Summary
         var configs = Aggregation.Summarize(runs);
         var claims = Claims.Of(configs);
         cancel.ThrowIfCancellationRequested();
-        AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), SweepSummaryFile.ToJson(SummaryJson.Of(runs, configs, claims)));
-        AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile), SummaryMarkdown.Of(runs, configs, claims));
+        log ??= TextWriter.Null;
+        var (layers, absent) = LayersSection.Of(outDir, runs, configs.Select(c => c.Config).ToArray(), layerInputs, log, cancel);
+        if (absent is not null) log.WriteLine($"layers section: none ({absent})");
+        cancel.ThrowIfCancellationRequested();
+        AtomicFile.WriteAllText(Path.Combine(outDir, JsonFile), SweepSummaryFile.ToJson(SummaryJson.Of(runs, configs, claims) with { Layers = layers }));
+        AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile),
+            SummaryMarkdown.Of(runs, configs, claims) + LayersSection.Markdown(layers, absent, runs.Any(r => r.Metrics.SavedModel is not null)));
         Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics.Model, runs, cancel);
+        if (layers is not null)
+        {
+            cancel.ThrowIfCancellationRequested();
+            LayersFigure.Save(Path.Combine(outDir, LayersSection.FigureFile), layers, runs[0].ProfileName, runs[0].Metrics.Model);
+        }
         return configs;
     }
 }
