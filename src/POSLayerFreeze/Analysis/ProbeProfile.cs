@@ -72,11 +72,15 @@ public sealed record ProbeProfile
 
     public static IReadOnlyList<ProbeProfile> All { get; } = [Default, Full, Smoke];
 
-    /// <summary>The probe profile of a study's layers section: the one named like the training profile (smoke → smoke,
-    /// full → full), else <see cref="Default"/>. Derived, not chosen, so <c>poslf report</c> reproduces it and no run
-    /// input changes.</summary>
-    public static ProbeProfile ForStudy(string trainingProfile) =>
-        All.FirstOrDefault(p => string.Equals(p.Name, trainingProfile, StringComparison.OrdinalIgnoreCase)) ?? Default;
+    /// <summary>The probe profile of a study's layers section: the one named like the training profile's base (smoke and
+    /// smoke+train=256 → smoke, full → full), else <see cref="Default"/>. Derived, not chosen, so <c>poslf report</c>
+    /// reproduces it and no run input changes.</summary>
+    public static ProbeProfile ForStudy(string trainingProfile)
+    {
+        ArgumentNullException.ThrowIfNull(trainingProfile);
+        var baseName = trainingProfile.Split('+')[0];
+        return All.FirstOrDefault(p => string.Equals(p.Name, baseName, StringComparison.OrdinalIgnoreCase)) ?? Default;
+    }
 
     public static ProbeProfile Named(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))

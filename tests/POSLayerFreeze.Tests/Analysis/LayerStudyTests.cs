@@ -122,6 +122,7 @@ public class LayerStudyTests : TinyTorchFixture
     public void A_study_uses_the_probe_profile_named_like_its_training_profile()
     {
         Assert.That(ProbeProfile.ForStudy("smoke"), Is.SameAs(ProbeProfile.Smoke));
+        Assert.That(ProbeProfile.ForStudy("smoke+train=256"), Is.SameAs(ProbeProfile.Smoke), "command-line overrides keep the base profile's probe");
         Assert.That(ProbeProfile.ForStudy("full"), Is.SameAs(ProbeProfile.Full));
         Assert.That(ProbeProfile.ForStudy("paper"), Is.SameAs(ProbeProfile.Default));
         Assert.That(() => (ProbeProfile.Smoke with { CkaWords = 3 }).Validated(), Throws.ArgumentException.With.Message.Contains("cka_words"));
