@@ -33,7 +33,7 @@ public static class LayersSection
         {
             inputs ??= Locate(runs[0]);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or UnauthorizedAccessException or System.Net.Http.HttpRequestException)
         {
             return (null, e.Message);
         }

@@ -17,11 +17,13 @@ public static class Summary
     /// <summary>Writes summary.json, summary.md, result.png, tradeoff.png and curves.png for every finished run under
     /// <paramref name="outDir"/>. <paramref name="cancel"/> (Ctrl+C, SIGTERM) is checked between the files: drawing
     /// takes seconds, and a run stopped then loses nothing (<c>poslf report</c> rebuilds them). Where runs saved their
-    /// models, also the layers section and layers.png (<see cref="LayersSection"/>; <paramref name="layerInputs"/>
-    /// null: found as <c>poslf run</c> finds them); <paramref name="log"/> says why there is none, or what it measures.</summary>
+    /// models, also the layers section and layers.png (<see cref="LayersSection"/>), its inputs found as <c>poslf
+    /// report</c> finds them.</summary>
     public static IReadOnlyList<ConfigSummary> Write(string outDir, CancellationToken cancel = default) => Write(outDir, null, null, cancel);
 
-    /// <inheritdoc cref="Write(string, CancellationToken)"/>
+    /// <summary>As <see cref="Write(string, CancellationToken)"/>, with the layers section's inputs given
+    /// (<paramref name="layerInputs"/>; null: found from the runs) and <paramref name="log"/> saying what it measures
+    /// or why there is none.</summary>
     public static IReadOnlyList<ConfigSummary> Write(string outDir, Analysis.LayerStudyInputs? layerInputs, TextWriter? log, CancellationToken cancel = default)
     {
         using var folderLock = Directory.Exists(outDir) ? ResultsLock.Acquire(outDir, option: "results folder", cancel: cancel) : null;
