@@ -60,7 +60,7 @@ public static class LayersSection
     public static string Markdown(LayerSummary? layers, string? absent, bool anySaved)
     {
         if (layers is null)
-            return anySaved ? $"\n## Layers\n\nNot drawn: {absent}.\n" : "";
+            return anySaved ? $"\n## Layers\n\nNot drawn: {absent?.TrimEnd('.')}.\n" : "";
         var md = new StringBuilder();
         var profile = layers.ProbeProfile;
         md.Append("\n## Layers: linear probes and similarity to the pretrained encoder\n\n")

@@ -40,10 +40,17 @@ public static class Summary
         AtomicFile.WriteAllText(Path.Combine(outDir, MarkdownFile),
             SummaryMarkdown.Of(runs, configs, claims) + LayersSection.Markdown(layers, absent, runs.Any(r => r.Metrics.SavedModel is not null)));
         Figures.Write(outDir, configs, runs[0].ProfileName, runs[0].Metrics.Model, runs, cancel);
+        var layersFigure = Path.Combine(outDir, LayersSection.FigureFile);
         if (layers is not null)
         {
             cancel.ThrowIfCancellationRequested();
-            LayersFigure.Save(Path.Combine(outDir, LayersSection.FigureFile), layers, runs[0].ProfileName, runs[0].Metrics.Model);
+            LayersFigure.Save(layersFigure, layers, runs[0].ProfileName, runs[0].Metrics.Model);
+            log.WriteLine($"layers section: in {MarkdownFile} and {JsonFile}, figure {layersFigure}");
+        }
+        else
+        {
+            // A figure from an earlier report would contradict the summary that now has no section.
+            File.Delete(layersFigure);
         }
         return configs;
     }

@@ -99,6 +99,8 @@ public class LayerStudyTests : TinyTorchFixture
         var words = SyntheticRuns.Uniform(8).Words;
         SyntheticRuns.Write(dir, "baseline", 42, SyntheticRuns.Uniform(8).Correct, words);
         SyntheticRuns.Write(dir, "slpf-0", 42, SyntheticRuns.Uniform(7).Correct, words);
+        // A figure left by an earlier report would contradict a summary without the section.
+        File.WriteAllText(Path.Combine(dir, LayersSection.FigureFile), "stale");
         using var log = new StringWriter();
         Summary.Write(dir, null, log);
         Assert.That(JsonNode.Parse(File.ReadAllText(Path.Combine(dir, Summary.JsonFile)))!.AsObject().ContainsKey("layers"), Is.False);
@@ -106,6 +108,14 @@ public class LayerStudyTests : TinyTorchFixture
         Assert.That(File.Exists(Path.Combine(dir, LayersSection.FigureFile)), Is.False);
         Assert.That(log.ToString().Trim().Split('\n'), Has.Length.EqualTo(1).And.Some.Contains("--save-model"));
         Assert.That(Figures.WriteFromSummary(dir).Select(f => Path.GetFileName(f.Path)), Does.Not.Contain(LayersSection.FigureFile));
+    }
+
+    [Test]
+    public void Saved_models_without_their_inputs_get_a_section_that_says_why()
+    {
+        Assert.That(LayersSection.Markdown(null, "the treebank found is not the one the runs read.", anySaved: true),
+            Is.EqualTo("\n## Layers\n\nNot drawn: the treebank found is not the one the runs read.\n"));
+        Assert.That(LayersSection.Markdown(null, "no run saved its model", anySaved: false), Is.Empty);
     }
 
     [Test]
