@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Proves the benchmark project runs (CI, < 2 min on 2 cores): a BenchmarkDotNet dry job (one cold invocation per
 # case, in-process) over two training-step cases of MiniLM, the FlatAdamW/torch AdamW pair and the two tagging
-# throughput cases (CoNLL-U, plain text), then checks that the
+# throughput cases (CoNLL-U, plain text) and poslf probe's extraction and probe training, then checks that the
 # GitHub-markdown, CSV and JSON reports and the throughput plot were written and that no case failed.
 # Usage: eng/bench-dry-run.sh [ARTIFACTS_DIR]   (default: a temporary folder, removed afterwards)
 set -euo pipefail
@@ -21,18 +21,18 @@ mkdir -p "$out"
 set +e
 timeout 300 dotnet run "${build[@]}" --project src/POSLayerFreeze.Benchmarks -- \
   --filter '*TrainingStepBenchmarks.Step(Config: "baseline"*Minilm*' '*TrainingStepBenchmarks.Step(Config: "all"*Minilm*' \
-           '*OptimizerBenchmarks*Minilm*' '*TaggingBenchmarks*' \
+           '*OptimizerBenchmarks*Minilm*' '*TaggingBenchmarks*' '*ProbeBenchmarks*' \
   --job dry --exporters github csv json --artifacts "$out" >"$log" 2>&1
 rc=$?
 set -e
 tail -n 25 "$log"
 fail() { echo "bench-dry-run: $*" >&2; exit 1; }
 ((rc == 0)) || fail "BenchmarkDotNet exited with $rc (log: $log)"
-grep -q "executed benchmarks: 6" "$log" || fail "expected 6 executed benchmarks"
+grep -q "executed benchmarks: 8" "$log" || fail "expected 8 executed benchmarks"
 if grep -qE "Benchmarks with issues|ERROR|Exception" "$log"; then fail "a benchmark case reported an error"; fi
 shopt -s nullglob
 for pattern in "TrainingStepBenchmarks-report-github.md" "TrainingStepBenchmarks-report.csv" "TrainingStepBenchmarks-report-full.json" \
-  "OptimizerBenchmarks-report-github.md" "TaggingBenchmarks-report-github.md" "TrainingStepBenchmarks-*-throughput.png"; do
+  "OptimizerBenchmarks-report-github.md" "TaggingBenchmarks-report-github.md" "ProbeBenchmarks-report-github.md" "TrainingStepBenchmarks-*-throughput.png"; do
   files=("$out"/results/*$pattern)
   ((${#files[@]} > 0)) || fail "missing report $pattern"
 done

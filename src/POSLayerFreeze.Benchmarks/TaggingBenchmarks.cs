@@ -63,7 +63,8 @@ public class TaggingBenchmarks
         if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
     }
 
-    private static string DataDir()
+    /// <summary>The EWT folder the benchmarks read (also <see cref="ProbeBenchmarks"/>).</summary>
+    internal static string DataDir()
     {
         if (Environment.GetEnvironmentVariable(DatasetLocator.EnvironmentVariable) is { Length: > 0 } env) return env;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -16,7 +16,7 @@ internal static class ProbeCommand
         var layers = new Option<string>("--layers") { Description = "all, or hidden states as a comma list (0 = embeddings output, i = output of layer i)", DefaultValueFactory = _ => "all" };
         var treebank = new Option<string?>("--treebank") { Description = "Any Universal Dependencies treebank folder (else --data-dir / $POSLF_TREEBANK / EWT)" };
         var outDir = new Option<string?>("--out") { Description = "Folder for probe.json and probe.md (default runs/probe/<model>)" };
-        var profile = new Option<string>("--profile") { Description = "Probe protocol: default (first 1,024 train sentences, windows of 128) or full (all train, the model's windows)", DefaultValueFactory = _ => ProbeProfile.Default.Name };
+        var profile = new Option<string>("--profile") { Description = "Probe protocol: default (first 1,024 train sentences, windows of 128), full (all train, the model's windows) or smoke (first 256 train sentences: what a smoke study's layers section uses)", DefaultValueFactory = _ => ProbeProfile.Default.Name };
         var trainSentences = new Option<int?>("--train-sentences") { Description = "Override the profile's train-sentence prefix (the memory bound)" };
         var device = new Option<string>("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
         var command = new Command("probe", "Per-layer linear probes: each hidden state of the frozen encoder at each word's first sub-token, a softmax-linear probe per layer, dev and test accuracy.");

@@ -51,7 +51,7 @@ internal static class RunCommands
                 foreach (var figure in Figures.WriteFromSummary(outDir)) AnsiConsole.MarkupLineInterpolated($"no runs in {outDir}: drew {figure.Path} from {Summary.JsonFile}");
                 return 0;
             }
-            PrintSummary(Summary.Write(outDir), outDir);
+            PrintSummary(Summary.Write(outDir, null, Console.Error), outDir);
             return 0;
         });
         return command;

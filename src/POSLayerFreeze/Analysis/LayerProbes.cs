@@ -158,7 +158,7 @@ public static class LayerProbes
     }
 
     /// <summary>The rows whose word has a gold UPOS (a treebank may leave some as <c>_</c>).</summary>
-    private static (double[,] X, int[] Y) Labelled(double[,] x, int[] gold)
+    internal static (double[,] X, int[] Y) Labelled(double[,] x, int[] gold)
     {
         if (gold.All(g => g >= 0)) return (x, gold);
         var keep = Enumerable.Range(0, gold.Length).Where(i => gold[i] >= 0).ToArray();
@@ -169,7 +169,7 @@ public static class LayerProbes
         return (kept, keep.Select(i => gold[i]).ToArray());
     }
 
-    private static (int Correct, int Words) Score(LinearProbe probe, double[,] x, int[] gold)
+    internal static (int Correct, int Words) Score(LinearProbe probe, double[,] x, int[] gold)
     {
         var (labelled, y) = Labelled(x, gold);
         var predicted = probe.Predict(labelled);

@@ -45,6 +45,20 @@ public sealed record ProbeProfile
     /// <summary>Windows per encoder forward pass when extracting features.</summary>
     public int BatchSize { get; init; } = 64;
 
+    /// <summary>In a study's layers section (<see cref="LayerStudy"/>): probes are scored on the words of at most the
+    /// first N dev sentences (null: every dev word), and not on test — the per-configuration cost bound. <c>poslf
+    /// probe</c> always scores every dev and test word.</summary>
+    public int? DevSentences { get; init; }
+
+    /// <summary>CKA compares the pretrained and a fine-tuned encoder on this many dev words (all of the scored dev
+    /// words when there are fewer), drawn once with <see cref="CkaSeed"/>: the same words for every configuration.
+    /// 2,048 rows against 384 features keeps the biased estimator's floor low and the cost at O(n·H²).</summary>
+    public int CkaWords { get; init; } = 2048;
+
+    /// <summary>Seed of the CKA word sample (SplitMix64, Fisher–Yates): fixed, so every configuration and every
+    /// rerun of <c>poslf report</c> compares the same words.</summary>
+    public long CkaSeed { get; init; } = 42;
+
     /// <summary>The default: C = 1, standardised, the first 1,024 train sentences, windows of 128 (the smoke training
     /// profile's windows and train prefix).</summary>
     public static ProbeProfile Default { get; } = new() { Name = "default", Version = 1 };
@@ -52,7 +66,21 @@ public sealed record ProbeProfile
     /// <summary>Every EWT train sentence and the full protocol's windows (the model's maximum): needs ~2 GB for MiniLM.</summary>
     public static ProbeProfile Full { get; } = new() { Name = "full", Version = 1, TrainSentences = null, MaxLength = 512 };
 
-    public static IReadOnlyList<ProbeProfile> All { get; } = [Default, Full];
+    /// <summary>What a smoke study with <c>--save-model</c> can afford per configuration on two cores: probes on the
+    /// first 256 train sentences, scored on the first 512 dev sentences, CKA on 1,024 of those dev words.</summary>
+    public static ProbeProfile Smoke { get; } = new() { Name = "smoke", Version = 1, TrainSentences = 256, DevSentences = 512, CkaWords = 1024 };
+
+    public static IReadOnlyList<ProbeProfile> All { get; } = [Default, Full, Smoke];
+
+    /// <summary>The probe profile of a study's layers section: the one named like the training profile's base (smoke and
+    /// smoke+train=256 → smoke, full → full), else <see cref="Default"/>. Derived, not chosen, so <c>poslf report</c>
+    /// reproduces it and no run input changes.</summary>
+    public static ProbeProfile ForStudy(string trainingProfile)
+    {
+        ArgumentNullException.ThrowIfNull(trainingProfile);
+        var baseName = trainingProfile.Split('+')[0];
+        return All.FirstOrDefault(p => string.Equals(p.Name, baseName, StringComparison.OrdinalIgnoreCase)) ?? Default;
+    }
 
     public static ProbeProfile Named(string name) =>
         All.FirstOrDefault(p => string.Equals(p.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
@@ -68,6 +96,8 @@ public sealed record ProbeProfile
         if (TrainSentences is < 1) throw new ArgumentException($"probe profile {Name}: train_sentences must be ≥ 1 or null, got {TrainSentences}");
         if (MaxLength < 3) throw new ArgumentException($"probe profile {Name}: max_length must be ≥ 3, got {MaxLength}");
         if (BatchSize < 1) throw new ArgumentException($"probe profile {Name}: batch_size must be ≥ 1, got {BatchSize}");
+        if (DevSentences is < 1) throw new ArgumentException($"probe profile {Name}: dev_sentences must be ≥ 1 or null, got {DevSentences}");
+        if (CkaWords < 4) throw new ArgumentException($"probe profile {Name}: cka_words must be ≥ 4 (the debiased estimator's minimum), got {CkaWords}");
         return this;
     }
 
@@ -85,5 +115,8 @@ public sealed record ProbeProfile
         ["train_sentences"] = TrainSentences,
         ["max_length"] = MaxLength,
         ["batch_size"] = BatchSize,
+        ["dev_sentences"] = DevSentences,
+        ["cka_words"] = CkaWords,
+        ["cka_seed"] = CkaSeed,
     };
 }

@@ -69,7 +69,9 @@ public static class Study
         host.Finished(clock.Elapsed);
         // Drawing the figures takes seconds: a signal stops between two files, not after all of them. Nothing is
         // lost: files go through AtomicFile and a report rebuilds the summary.
-        var summary = request.WriteSummary ? Summary.Write(request.OutDir, cancel) : null;
+        var summary = request.WriteSummary
+            ? Summary.Write(request.OutDir, LayersSection.InputsFor(design.Source, sweep.LocateTreebank(), request.Profile.Name, TorchRuntime.ResolveDevice(request.Device)), host.Notes, cancel)
+            : null;
         return new StudyResult(request.OutDir, specs, trained, summary);
     }
 

@@ -46,6 +46,9 @@ public static class Figures
     public static IReadOnlyList<PlottedFigure> WriteFromSummary(string outDir)
     {
         var (configs, profile, model) = SummaryJson.Read(Path.Combine(outDir, Summary.JsonFile));
-        return Write(outDir, configs, profile, model);
+        var figures = Write(outDir, configs, profile, model);
+        // layers.png only where the summary has a layers section (runs saved with --save-model).
+        if (SweepSummaryFile.Read(Path.Combine(outDir, Summary.JsonFile)).Layers is not { } layers) return figures;
+        return [.. figures, LayersFigure.Save(Path.Combine(outDir, LayersSection.FigureFile), layers, profile, model)];
     }
 }

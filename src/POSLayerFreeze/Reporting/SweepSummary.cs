@@ -26,6 +26,10 @@ public sealed record SweepSummary
     public required IReadOnlyList<SummaryConfig> Configs { get; init; }
     public IReadOnlyList<SummaryClaim> Claims { get; init; } = [];
     public IReadOnlyList<UncheckedClaim> UncheckedClaims { get; init; } = [];
+    /// <summary>Probes and CKA per hidden state (issue 27); only in studies whose runs saved their models, and left
+    /// out otherwise so that every other summary.json stays as it was.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Analysis.LayerSummary? Layers { get; init; }
 
     /// <summary><c>profile.name</c>.</summary>
     [JsonIgnore]
