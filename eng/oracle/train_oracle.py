@@ -31,6 +31,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import schedules  # freeze schedules and layer-wise rates, beside this file
+
 IGNORE_INDEX = -100
 # DistilBERT's LayerNorm eps is a constant of its model file, not a config field; BERT's comes from the config.
 DISTILBERT_LAYER_NORM_EPS = 1e-12
@@ -438,7 +440,10 @@ def main():
     init = read_safetensors(os.path.join(args.case_dir, "init.safetensors"))
     plans = args.plans.split(",") if args.plans else case["plans"]
     for plan in plans:
-        result, final = train(case, plan, init, batches)
+        if schedules.is_scheduled(plan):
+            result, final = schedules.train(case, plan, init, batches, sys.modules[__name__])
+        else:
+            result, final = train(case, plan, init, batches)
         out = os.path.join(args.case_dir, plan)
         os.makedirs(out, exist_ok=True)
         write_safetensors(os.path.join(out, "final.safetensors"), final)
