@@ -19,6 +19,11 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// order and weight-decay groups, length-bucketed steps, summed-then-normalised loss.</summary>
     public const int ProtocolRevision = 2;
 
+    /// <summary>Cached-prefix mode caches a frozen prefix once per window; a scheduled plan has none that stays frozen.</summary>
+    public bool CachedPrefix { get; init; } = CachedPrefix && Freezing.FreezePlanName.TryRead(Config)?.Schedule is { } schedule
+        ? throw new ArgumentException($"cached_prefix: the plan '{schedule.Name}' changes its frozen units during training, so there is no fixed prefix to cache")
+        : CachedPrefix;
+
     /// <summary>Keep the fine-tuned model as a Hugging Face folder (<c>model/</c>). Changes no number, so it is not an
     /// input: a finished run without the folder is rerun when asked for it (<see cref="RunExecutor.IsFinished"/>).</summary>
     public bool SaveModel { get; init; }

@@ -10,28 +10,41 @@ namespace POSLayerFreeze.Freezing;
 /// member), <c>all</c> (embeddings and every layer; only the classifier trains), and the controls <c>random-init</c>
 /// and <c>drop-top-K</c>, which freeze nothing but change the model first (<see cref="Control"/>). Names are canonical:
 /// units are listed embeddings first, then layers ascending, so <c>clpf-2+0</c> parses to the plan named <c>clpf-0+2</c>.
+/// Plans that change during the run (<c>gradual-N{s|e}</c>, <c>freezeout-T</c>) carry a <see cref="Schedule"/>;
+/// <c>llrd-ξ</c> freezes nothing and carries its <see cref="LayerDecay"/>.
 /// </summary>
 public sealed record FreezePlan
 {
-    private FreezePlan(string name, IReadOnlyList<string> frozenUnits)
+    private FreezePlan(string name, IReadOnlyList<string> frozenUnits, FreezeSchedule? schedule = null, double? layerDecay = null)
     {
         Name = name;
         FrozenUnits = frozenUnits;
+        Schedule = schedule;
+        LayerDecay = layerDecay;
     }
 
     public string Name { get; }
 
-    /// <summary>Unit names as <see cref="TokenClassifier.FreezableUnits"/> names them: <c>emb</c>, <c>0</c>…<c>L−1</c>.</summary>
+    /// <summary>Unit names as <see cref="TokenClassifier.FreezableUnits"/> names them: <c>emb</c>, <c>0</c>…<c>L−1</c>.
+    /// For a scheduled plan: the units frozen before the first step.</summary>
     public IReadOnlyList<string> FrozenUnits { get; }
+
+    /// <summary>How the frozen units change at step boundaries; null when they stay <see cref="FrozenUnits"/> throughout.</summary>
+    public FreezeSchedule? Schedule { get; }
+
+    /// <summary>The layer-wise learning-rate decay this plan runs with (<c>llrd-ξ</c>); null: the profile's.</summary>
+    public double? LayerDecay { get; }
 
     /// <summary>Reads a plan's name (see <see cref="FreezePlanName"/>, the grammar) for a model of <paramref name="numLayers"/> layers.</summary>
     public static FreezePlan Parse(string name, int numLayers)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(numLayers);
         var plan = FreezePlanName.Parse(name, numLayers);
+        if (plan.Schedule is { } schedule)
+            return new FreezePlan(plan.Name, schedule.FrozenUnits(new ScheduleClock(0, 0, 1), numLayers), schedule);
         return plan.Kind == FreezeKind.All
             ? new FreezePlan(plan.Name, ["emb", .. Enumerable.Range(0, numLayers).Select(Unit)])
-            : new FreezePlan(plan.Name, plan.Units) { Control = ControlPlan.Of(plan, numLayers) };
+            : new FreezePlan(plan.Name, plan.Units, layerDecay: plan.LayerDecay?.Value) { Control = ControlPlan.Of(plan, numLayers) };
     }
 
     /// <summary>For <c>random-init</c> and <c>drop-top-K</c>: what happens to the model before training; null otherwise.</summary>
@@ -42,17 +55,27 @@ public sealed record FreezePlan
 
     /// <summary>
     /// Sets requires_grad on every encoder parameter (false for frozen units) and returns the trainable
-    /// parameters in model order: exactly what the optimizer may see.
+    /// parameters in model order: exactly what the optimizer may see. A scheduled plan may train every parameter at
+    /// some step, so it returns all of them, with requires_grad as before its first step.
     /// </summary>
     public IReadOnlyList<Parameter> Apply(TokenClassifier model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         Control?.CheckPrepared(model);
+        var trainable = SetRequiresGrad(model, FrozenUnits);
+        return Schedule is null ? trainable : model.parameters().ToArray();
+    }
+
+    /// <summary>requires_grad false on the <paramref name="frozenUnits"/>, true on every other parameter; returns the
+    /// trainable ones in model order.</summary>
+    internal IReadOnlyList<Parameter> SetRequiresGrad(TokenClassifier model, IReadOnlyList<string> frozenUnits)
+    {
         var units = model.FreezableUnits();
         var known = units.Select(u => u.Name).ToHashSet(StringComparer.Ordinal);
-        var unknown = FrozenUnits.Where(u => !known.Contains(u)).ToArray();
+        var unknown = frozenUnits.Where(u => !known.Contains(u)).ToArray();
         if (unknown.Length > 0)
             throw new ArgumentException($"Freeze plan '{Name}' names units the model does not have: {string.Join(", ", unknown)}.");
-        var frozen = FrozenUnits.ToHashSet(StringComparer.Ordinal);
+        var frozen = frozenUnits.ToHashSet(StringComparer.Ordinal);
         var trainable = new List<Parameter>();
         foreach (var unit in units)
         {

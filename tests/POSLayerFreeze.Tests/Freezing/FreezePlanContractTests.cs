@@ -23,7 +23,7 @@ public sealed class FreezePlanContractTests : TinyTorchFixture
         Assert.That(Error("clpf-1+emb+1"), Is.EqualTo("Freeze plan 'clpf-1+emb+1': layer 1 listed twice."));
         Assert.That(Error("clpf-emb+emb"), Is.EqualTo("Freeze plan 'clpf-emb+emb': 'emb' listed twice."));
         Assert.That(Error("freeze-all", 4), Is.EqualTo(
-            "Unknown freeze plan 'freeze-all': expected baseline, slpf-K, clpf-A+B+… (layers 0..3 or emb), all, random-init or drop-top-K."));
+            "Unknown freeze plan 'freeze-all': expected baseline, slpf-K, clpf-A+B+… (layers 0..3 or emb), all, gradual-N{s|e}, freezeout-T, llrd-ξ, random-init or drop-top-K."));
         Assert.That(Assert.Throws<ArgumentNullException>(() => FreezePlan.Parse(null!, 6))!.ParamName, Is.EqualTo("name"));
         Assert.Throws<ArgumentOutOfRangeException>(() => FreezePlan.Parse("baseline", 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => FreezePlan.Parse("baseline", -1));
