@@ -102,7 +102,17 @@ public sealed record FreezePlan
 /// <summary>The seed README's experiments as named suites of freeze plans.</summary>
 public static class Suites
 {
-    public static readonly IReadOnlyList<string> Names = ["baseline", "slpf", "clpf", "study"];
+    public static readonly IReadOnlyList<string> Names = ["baseline", "slpf", "clpf", "study", "methods"];
+
+    /// <summary>
+    /// The <c>methods</c> suite (issue 26): how the freezing literature compares methods, sized for the smoke profile
+    /// (one epoch of 32 steps): the baseline; gradual unfreezing of one unit every 4 steps (every unit trains from step
+    /// 4·(L+1), step 28 on a 6-layer model); FreezeOut from half of training; layer-wise rates (BEiT's and MAE's
+    /// <c>param_groups_lrd</c>) with ξ = 0.8; and the two controls, a randomly initialised encoder and the top two layers dropped (one on a
+    /// two-layer model). For the full protocol, name other schedules with <c>--configs</c> (e.g. <c>gradual-1e</c>).
+    /// </summary>
+    public static IReadOnlyList<string> Methods(int numLayers) =>
+        ["baseline", "gradual-4s", "freezeout-0.5", "llrd-0.8", "random-init", .. numLayers > 1 ? [$"drop-top-{Math.Min(2, numLayers - 1)}"] : Array.Empty<string>()];
 
     public static IReadOnlyList<FreezePlan> Expand(string suite, int numLayers) => suite.Trim().ToLowerInvariant() switch
     {
@@ -113,6 +123,7 @@ public static class Suites
             .Select(n => FreezePlan.Parse("clpf-" + string.Join('+', Enumerable.Range(0, n)), numLayers))
             .Append(FreezePlan.Parse("all", numLayers)).ToArray(),
         "study" => [.. Expand("baseline", numLayers), .. Expand("slpf", numLayers), .. Expand("clpf", numLayers)],
+        "methods" => Methods(numLayers).Select(name => FreezePlan.Parse(name, numLayers)).ToArray(),
         _ => throw new FormatException($"Unknown suite '{suite}': expected one of {string.Join(", ", Names)}."),
     };
 }
