@@ -190,19 +190,8 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>, IEncoder
 
     public override Tensor forward(Tensor inputIds, Tensor attentionMask) => Encode(inputIds, attentionMask);
 
-    public Tensor Encode(Tensor inputIds, Tensor attentionMask, IList<Tensor>? hiddenStates = null)
-    {
-        using var scope = NewDisposeScope();
-        var mask = AttentionMasks.ForScaledDotProduct(attentionMask);
-        var hidden = embeddings.call(inputIds);
-        hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
-        foreach (var layer in encoder.Layers)
-        {
-            hidden = layer.call(hidden, mask);
-            hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
-        }
-        return hiddenStates is null ? hidden.MoveToOuterDisposeScope() : hidden;
-    }
+    public Tensor Encode(Tensor inputIds, Tensor attentionMask, IList<Tensor>? hiddenStates = null) =>
+        EncoderStack.Encode(embeddings.call, encoder.Layers, inputIds, attentionMask, hiddenStates);
 
     public Tensor Embed(Tensor inputIds) => embeddings.call(inputIds);
 

@@ -46,3 +46,27 @@ internal static class AttentionMasks
     public static Tensor ForScaledDotProduct(Tensor attentionMask) =>
         attentionMask.to_type(ScalarType.Bool).unsqueeze(1).unsqueeze(1);
 }
+
+/// <summary>The forward every family's encoder shares: its embeddings, then its layers in order under one padding mask.</summary>
+internal static class EncoderStack
+{
+    /// <summary>
+    /// <see cref="IEncoder.Encode"/> for an encoder made of <paramref name="embed"/> and <paramref name="layers"/>: the
+    /// last hidden state, and with <paramref name="hiddenStates"/> the embeddings output and every layer's output
+    /// appended to it, moved out of this forward's dispose scope.
+    /// </summary>
+    public static Tensor Encode(Func<Tensor, Tensor> embed, IEnumerable<nn.Module<Tensor, Tensor, Tensor>> layers,
+        Tensor inputIds, Tensor attentionMask, IList<Tensor>? hiddenStates)
+    {
+        using var scope = NewDisposeScope();
+        var mask = AttentionMasks.ForScaledDotProduct(attentionMask);
+        var hidden = embed(inputIds);
+        hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
+        foreach (var layer in layers)
+        {
+            hidden = layer.call(hidden, mask);
+            hiddenStates?.Add(hidden.MoveToOuterDisposeScope());
+        }
+        return hiddenStates is null ? hidden.MoveToOuterDisposeScope() : hidden;
+    }
+}
