@@ -27,7 +27,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// a test fails, naming the files, when they change while the revision does not. Bumping the revision means
     /// recording the new hash here (the failing test prints it).
     /// </summary>
-    public const string ProtocolSourceHash = "9c941219eca3fb40";
+    public const string ProtocolSourceHash = "85a0f564dceb3346";
 
     /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
     public string MicroBatchesName => BucketOverheadTokens is { } overhead
