@@ -32,6 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import controls
+import schedules  # freeze schedules and layer-wise rates, beside this file
 
 IGNORE_INDEX = -100
 # DistilBERT's LayerNorm eps is a constant of its model file, not a config field; BERT's comes from the config.
@@ -467,10 +468,13 @@ def main():
     init = read_safetensors(os.path.join(args.case_dir, "init.safetensors"))
     plans = args.plans.split(",") if args.plans else case["plans"]
     for plan in plans:
-        # The control plans (controls.py) change the model or its initial weights, then train with nothing frozen.
-        plan_case, plan_init, freeze, extra = controls.prepare(case, plan, init, args.case_dir, TokenClassifier, read_safetensors)
-        result, final = train(plan_case, freeze, plan_init, batches)
-        result.update(extra, plan=plan)
+        if schedules.is_scheduled(plan):
+            result, final = schedules.train(case, plan, init, batches, sys.modules[__name__])
+        else:
+            # The control plans (controls.py) change the model or its initial weights, then train with nothing frozen.
+            plan_case, plan_init, freeze, extra = controls.prepare(case, plan, init, args.case_dir, TokenClassifier, read_safetensors)
+            result, final = train(plan_case, freeze, plan_init, batches)
+            result.update(extra, plan=plan)
         out = os.path.join(args.case_dir, plan)
         os.makedirs(out, exist_ok=True)
         write_safetensors(os.path.join(out, "final.safetensors"), final)

@@ -13,7 +13,7 @@ namespace POSLayerFreeze.Cli.Commands;
 /// </summary>
 internal sealed class RunOptions(Option<string?> dataDir)
 {
-    public Option<string?> Suite { get; } = new("--suite") { Description = "baseline | slpf | clpf | study (default: study)" };
+    public Option<string?> Suite { get; } = new("--suite") { Description = "baseline | slpf | clpf | study | methods (default: study; methods: baseline, gradual-4s, freezeout-0.5, llrd-0.8, random-init, drop-top-2)" };
     public Option<string?> Configs { get; } = new("--configs") { Description = "Comma-separated freeze plans instead of a suite, e.g. baseline,slpf-1,clpf-0+1+2,all" };
     public ProfileOptions Profile { get; } = new();
     public Option<string?> Seeds { get; } = new("--seeds") { Description = "Comma-separated seeds (default: the profile's: 42 for smoke, 42,43,44 for full)" };

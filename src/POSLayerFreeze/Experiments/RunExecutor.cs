@@ -48,6 +48,11 @@ public static class RunExecutor
         model.Precision = spec.Profile.Precision;
         var trainable = plan.Apply(model);
         var trainableCount = trainable.Sum(p => p.numel());
+        // llrd-ξ runs the experiment's profile with layer_decay ξ; inputs and metrics keep the shared profile (the
+        // config name carries ξ) and metrics.schedule records the rates used.
+        if (plan.LayerDecay is not null && spec.Profile.LayerDecay != 1.0)
+            throw new ArgumentException($"{spec.Config}: the profile already sets layer_decay {Invariant.Format(spec.Profile.LayerDecay)}; use one or the other");
+        var trainingProfile = plan.LayerDecay is { } layerDecay ? spec.Profile with { LayerDecay = layerDecay } : spec.Profile;
         var totalCount = model.parameters().Sum(p => p.numel());
 
         // Process CPU time around the whole call (batch upload included): the cost measure that holds on shared cores,
@@ -72,9 +77,9 @@ public static class RunExecutor
         TrainStats stats;
         try
         {
-            stats = Trainer.Train(new TrainRequest(model, trainable, data.TrainWindows, spec.Profile, spec.Seed, padId)
+            stats = Trainer.Train(new TrainRequest(model, trainable, data.TrainWindows, trainingProfile, spec.Seed, padId)
             {
-                CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LoggingSteps = spec.Profile.LoggingSteps,
+                Schedule = plan.Schedule, CachedPrefix = spec.CachedPrefix, BucketOverheadTokens = spec.BucketOverheadTokens, LoggingSteps = spec.Profile.LoggingSteps,
                 Progress = progress, AfterEpoch = afterEpoch,
             }, cancel);
         }
@@ -121,7 +126,8 @@ public static class RunExecutor
             CachedPrefix = spec.CachedPrefix ? new CachedPrefixStats(stats.CachedLayers) : null,
             Frozen = plan.FrozenUnits.ToArray(),
             Control = plan.Control?.Record(spec.Seed, model.Config.InitializerRange),
-            TrainableParameters = trainableCount,
+            // A schedule's count varies: its mean over the steps, the curve itself in schedule.changes.
+            TrainableParameters = stats.Schedule is { Schedule: not null } trace ? (long)Math.Round(trace.MeanTrainableParameters) : trainableCount,
             TotalParameters = totalCount,
             Train = new TrainMetrics
             {
@@ -138,6 +144,7 @@ public static class RunExecutor
                 Loss = stats.Loss.Select(l => new double[] { l.Step, Math.Round(l.Loss, 6) }).ToArray(),
             },
             LogHistory = TrainLog.LogHistory(stats.Log, evaluations),
+            Schedule = stats.Schedule,
             Dev = new DevScores { Accuracy = dev.Accuracy, Words = dev.Words, Correct = dev.Correct, MacroF1 = dev.MacroF1 },
             Test = new TestScores
             {

@@ -33,14 +33,18 @@ public sealed record RunMetrics
     /// <summary>Only with --cached-prefix (a different protocol: no dropout in the cached frozen prefix).</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public CachedPrefixStats? CachedPrefix { get; init; }
+    /// <summary>The plan's frozen units; for a scheduled plan, those frozen before the first step.</summary>
     public required IReadOnlyList<string> Frozen { get; init; }
     /// <summary>Only for the control plans (random-init, drop-top-K): what was done to the model before training.</summary>
     public Freezing.ControlRecord? Control { get; init; }
+    /// <summary>Parameters the optimizer trained; for a scheduled plan, the mean over its steps (rounded).</summary>
     public required long TrainableParameters { get; init; }
     public long? TotalParameters { get; init; }
     public required TrainMetrics Train { get; init; }
     /// <summary>Hugging Face Trainer's <c>log_history</c> (<see cref="TrainLog.LogHistory"/>); empty in runs made before it was written.</summary>
     public IReadOnlyList<LogHistoryEntry> LogHistory { get; init; } = [];
+    /// <summary>Only for freeze schedules and layer-wise rates: what trained when, at which rate.</summary>
+    public Training.ScheduleTrace? Schedule { get; init; }
     public required DevScores Dev { get; init; }
     public required TestScores Test { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.Never)]

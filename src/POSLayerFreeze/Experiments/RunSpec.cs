@@ -19,6 +19,11 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// order and weight-decay groups, length-bucketed steps, summed-then-normalised loss.</summary>
     public const int ProtocolRevision = 2;
 
+    /// <summary>Cached-prefix mode caches a frozen prefix once per window; a scheduled plan has none that stays frozen.</summary>
+    public bool CachedPrefix { get; init; } = CachedPrefix && Freezing.FreezePlanName.TryRead(Config)?.Schedule is { } schedule
+        ? throw new ArgumentException($"cached_prefix: the plan '{schedule.Name}' changes its frozen units during training, so there is no fixed prefix to cache")
+        : CachedPrefix;
+
     /// <summary>Keep the fine-tuned model as a Hugging Face folder (<c>model/</c>). Changes no number, so it is not an
     /// input: a finished run without the folder is rerun when asked for it (<see cref="RunExecutor.IsFinished"/>).</summary>
     public bool SaveModel { get; init; }
@@ -27,7 +32,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// a test fails, naming the files, when they change while the revision does not. Bumping the revision means
     /// recording the new hash here (the failing test prints it).
     /// </summary>
-    public const string ProtocolSourceHash = "85a0f564dceb3346";
+    public const string ProtocolSourceHash = "b272731c4fc2c989";
 
     /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
     public string MicroBatchesName => BucketOverheadTokens is { } overhead

@@ -22,6 +22,14 @@ public enum FreezeKind
 
     /// <summary><c>drop-top-K</c>: a control; nothing frozen, the top K layers removed (<see cref="ControlPlan"/>).</summary>
     DropTop,
+    /// <summary><c>gradual-N{s|e}</c>: gradual unfreezing from the top (<see cref="GradualUnfreezing"/>).</summary>
+    Gradual,
+
+    /// <summary><c>freezeout-T</c>: progressive freezing from the bottom (<see cref="ProgressiveFreezing"/>).</summary>
+    FreezeOut,
+
+    /// <summary><c>llrd-ξ</c>: nothing frozen, layer-wise learning-rate decay ξ for this run (<see cref="Training.LayerRates"/>).</summary>
+    LayerDecay,
 }
 
 /// <summary>
@@ -40,6 +48,12 @@ public sealed partial record FreezePlanName
     }
 
     public FreezeKind Kind { get; }
+
+    /// <summary>The schedule of a <c>gradual-…</c> or <c>freezeout-…</c> plan; null for a plan fixed for the whole run.</summary>
+    public FreezeSchedule? Schedule { get; private init; }
+
+    /// <summary>ξ of an <c>llrd-ξ</c> plan; null otherwise.</summary>
+    public DecimalFraction? LayerDecay { get; private init; }
 
     /// <summary>The name lists <c>emb</c> (only a compound plan can; <c>all</c> freezes it without listing it).</summary>
     public bool Embeddings { get; }
@@ -61,6 +75,8 @@ public sealed partial record FreezePlanName
         FreezeKind.All => "all",
         FreezeKind.SingleLayer => "slpf-" + Unit(Layers[0]),
         FreezeKind.RandomInit or FreezeKind.DropTop => ControlName,
+        FreezeKind.Gradual or FreezeKind.FreezeOut => Schedule!.Name,
+        FreezeKind.LayerDecay => "llrd-" + LayerDecay,
         _ => "clpf-" + string.Join('+', Units),
     };
 
@@ -84,7 +100,8 @@ public sealed partial record FreezePlanName
         Read(name ?? throw new ArgumentNullException(nameof(name)), name, int.MaxValue, out _);
 
     /// <summary>The grammar: <c>baseline</c>, <c>slpf-K</c>, <c>clpf-A+B+…</c> (layers and <c>emb</c>, each once), <c>all</c>,
-    /// and the controls <c>random-init</c>, <c>drop-top-K</c> (FreezePlanName.Controls.cs).</summary>
+    /// and the controls <c>random-init</c>, <c>drop-top-K</c> (FreezePlanName.Controls.cs), and the scheduled plans of
+    /// <see cref="ReadScheduled"/>.</summary>
     private static FreezePlanName? Read(string text, string name, int numLayers, out string? error)
     {
         error = null;
@@ -122,8 +139,37 @@ public sealed partial record FreezePlanName
             }
             return new FreezePlanName(FreezeKind.Compound, embeddings, layers.ToArray());
         }
-        error = $"Unknown freeze plan '{name}': expected baseline, slpf-K, clpf-A+B+… (layers 0..{numLayers - 1} or emb), all, random-init or drop-top-K.";
+        if (ReadScheduled(text, name, ref error, out var scheduled)) return scheduled;
+        error = $"Unknown freeze plan '{name}': expected baseline, slpf-K, clpf-A+B+… (layers 0..{numLayers - 1} or emb), all, gradual-N{{s|e}}, freezeout-T, llrd-ξ, random-init or drop-top-K.";
         return null;
+    }
+
+    /// <summary>The plans that change during a run or set their own rates: <c>gradual-N{s|e}</c> (N ≥ 1),
+    /// <c>freezeout-T</c> and <c>llrd-ξ</c> (T, ξ written 0.D with 1–4 decimals). False when the name is none of them.</summary>
+    private static bool ReadScheduled(string text, string name, ref string? error, out FreezePlanName? plan)
+    {
+        plan = null;
+        var dash = text.IndexOf('-', StringComparison.Ordinal);
+        if (dash < 0 || text[..dash] is not ("gradual" or "freezeout" or "llrd")) return false;
+        var argument = text[(dash + 1)..];
+        if (text[..dash] == "gradual")
+        {
+            if (argument.Length >= 2 && argument[^1] is 's' or 'e'
+                && int.TryParse(argument[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var every) && every > 0)
+                plan = new FreezePlanName(FreezeKind.Gradual, false, []) { Schedule = new GradualUnfreezing(every, argument[^1] == 'e') };
+            else
+                error = $"Freeze plan '{name}': expected gradual-N followed by s (every N steps) or e (every N epochs), N ≥ 1, e.g. gradual-1e.";
+            return true;
+        }
+        if (DecimalFraction.TryParse(argument) is not { } fraction)
+        {
+            error = $"Freeze plan '{name}': '{argument}' is not a number strictly between 0 and 1 written 0.D with up to {DecimalFraction.MaxDigits} decimals, e.g. 0.5.";
+            return true;
+        }
+        plan = text[..dash] == "freezeout"
+            ? new FreezePlanName(FreezeKind.FreezeOut, false, []) { Schedule = new ProgressiveFreezing(fraction) }
+            : new FreezePlanName(FreezeKind.LayerDecay, false, []) { LayerDecay = fraction };
+        return true;
     }
 
     private static int? Layer(string text, string name, int numLayers, ref string? error)

@@ -114,6 +114,9 @@ public static class Claims
         }
         if (CostChain(configs) is { } chain && CostMeasure(chain) is { } measure)
             claims.Add(SavesCost(chain, measure));
+        // The freezing literature's claims about schedules and the controls (the `methods` suite), where their
+        // configurations were run; a study without them gets exactly the seed README's claims.
+        claims.AddRange(MethodClaims.Of(configs));
         return claims;
     }
 
@@ -206,7 +209,7 @@ public static class Claims
         };
     }
 
-    private static string AccuracyPower(string what, ConfigSummary a, ConfigSummary b) =>
+    internal static string AccuracyPower(string what, ConfigSummary a, ConfigSummary b) =>
         PowerLine(what, a.TestAccuracy.Mean - b.TestAccuracy.Mean, a.TestAccuracy, b.TestAccuracy, Points, SpreadPoints);
 
     private static string SpreadPoints(double sd) => string.Create(CultureInfo.InvariantCulture, $"{sd * 100:0.00} pt");

@@ -48,6 +48,7 @@ public static class SummaryMarkdown
         }
         SeedAwareTable(md, configs);
         CostTable(md, configs);
+        ScheduleTable.Append(md, runs, configs);
         md.Append("\n## The seed README's claims\n\n| claim | outcome | effect | power |\n|---|---|---|---|\n");
         foreach (var claim in claims)
             md.Append(CultureInfo.InvariantCulture, $"| {claim.Statement} | {(claim.Holds ? "reproduced" : "not reproduced")} | {claim.Effect} | {claim.Power} |\n");

@@ -23,7 +23,7 @@ public static class ProfileFile
     [
         "name", "version", "train_sentences", "epochs", "batch_size", "batch_order", "learning_rate", "betas", "eps",
         "weight_decay", "weight_decay_exclude", "schedule", "warmup_ratio", "warmup_steps", "max_grad_norm", "max_length",
-        "eval_batch_size", "eval_each_epoch", "logging_steps", "precision", "default_seeds",
+        "eval_batch_size", "eval_each_epoch", "logging_steps", "precision", "layer_decay", "default_seeds",
     ];
 
     private static readonly string[] Required = ["name", "version", "epochs", "batch_size", "learning_rate"];
@@ -109,6 +109,7 @@ public static class ProfileFile
             Precision = json.ContainsKey("precision")
                 ? TrainingProfile.ParsePrecision(reader.Text("precision")) ?? reader.Fail<Models.Precision>("precision", "field 'precision' must be \"fp32\" or \"bf16\"")
                 : defaults.Precision,
+            LayerDecay = json.ContainsKey("layer_decay") ? reader.Number("layer_decay", min: 0, exclusiveMin: true, max: 1) : defaults.LayerDecay,
             DefaultSeeds = json.ContainsKey("default_seeds") ? reader.Seeds("default_seeds") : defaults.DefaultSeeds,
         };
         if (FloatRange.Check(profile) is var (field, problem)) reader.Fail(field, problem);

@@ -1,3 +1,4 @@
+using POSLayerFreeze.Freezing;
 using POSLayerFreeze.Models;
 using POSLayerFreeze.Tokenization;
 using TorchSharp.Modules;
@@ -26,6 +27,11 @@ public sealed record TrainRequest(TokenClassifier Model, IReadOnlyList<Parameter
         get;
         init => field = value > 0 ? value : throw new ArgumentOutOfRangeException(nameof(LoggingSteps), value, "logging steps must be ≥ 1");
     } = TrainingProfile.DefaultLoggingSteps;
+
+    /// <summary>How the frozen units change at step boundaries (<see cref="FreezePlan.Schedule"/>); null: the
+    /// <see cref="Trainable"/> parameters train throughout. With a schedule, <see cref="Trainable"/> lists every
+    /// parameter it may ever train (what <see cref="FreezePlan.Apply"/> returns).</summary>
+    public FreezeSchedule? Schedule { get; init; }
 
     /// <summary>Opt-in cached frozen prefix (a different protocol: no dropout in the prefix), see <see cref="PrefixCache"/>.</summary>
     public bool CachedPrefix { get; init; }

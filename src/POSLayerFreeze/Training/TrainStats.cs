@@ -6,6 +6,9 @@ public sealed record TrainStats(int Steps, long RealTokens, long PaddedTokens, d
     /// <summary>Cached-prefix mode: encoder layers whose output was cached (−1: mode off or nothing cacheable).</summary>
     public int CachedLayers { get; init; } = -1;
 
+    /// <summary>What trained when, for runs with a freeze schedule or layer-wise rates; null otherwise.</summary>
+    public ScheduleTrace? Schedule { get; init; }
+
     /// <summary>The loss curve: (step, mean loss since the previous read).</summary>
     public IReadOnlyList<(int Step, double Loss)> Loss => Log.Select(e => (e.Step, e.Loss)).ToArray();
 

@@ -27,7 +27,12 @@ public static class Trainer
         var epochs = Enumerable.Range(0, profile.Epochs)
             .Select(e => BatchSampler.Batches(lengths, profile.BatchSize, profile.BatchOrder, unchecked((ulong)request.Seed), e)).ToArray();
         var totalSteps = epochs.Sum(e => e.Length);
-        using var optimizer = CreateOptimizer(model, request.Trainable, profile);
+        if (request.Schedule is { } refused && request.CachedPrefix)
+            throw new ArgumentException($"cached_prefix: the plan '{refused.Name}' changes its frozen units during training, so there is no fixed prefix to cache");
+        using var optimizer = CreateOptimizer(model, request.Trainable, profile, byUnit: request.Schedule is not null);
+        // Freeze schedules and layer rates change which parameters train at which rate; they record what they did.
+        var schedule = request.Schedule is not null || profile.LayerDecay != 1.0
+            ? new ScheduleRunner(request.Schedule, model, optimizer, request.Trainable) : null;
         using var lossSum = zeros(1, dtype: float32, device: device);
         // Each step's loss of the current interval, read only when the interval's mean is not finite, to name the step
         // where the loss first stopped being a number rather than the step of the read.
@@ -53,6 +58,7 @@ public static class Trainer
                 for (var inEpoch = 0; inEpoch < batches[epoch].Length; inEpoch++)
                 {
                     cancel.ThrowIfCancellationRequested();
+                    schedule?.BeforeStep(new Freezing.ScheduleClock(step, epoch, totalSteps));
                     var learningRate = profile.LearningRateAt(step, totalSteps);
                     optimizer.LearningRate = learningRate;
                     var batch = batches[epoch][inEpoch];
@@ -104,7 +110,10 @@ public static class Trainer
         {
             foreach (var batch in batches.SelectMany(b => b)) batch.Dispose();
         }
-        return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, log) { CachedLayers = prefix?.CachedLayers ?? -1 };
+        return new TrainStats(step, realTokens, paddedTokens, clock.Elapsed.TotalSeconds, log)
+        {
+            CachedLayers = prefix?.CachedLayers ?? -1, Schedule = schedule?.Trace(profile.LayerDecay),
+        };
     }
 
     /// <summary>The step of the interval whose loss was the first not finite (the last <paramref name="count"/> steps
@@ -143,12 +152,17 @@ public static class Trainer
         return total!;
     }
 
-    /// <summary>The profile's AdamW over <paramref name="trainable"/>, with its decay groups.</summary>
-    public static FlatAdamW CreateOptimizer(TokenClassifier model, IReadOnlyList<Parameter> trainable, TrainingProfile profile)
+    /// <summary>The profile's AdamW over <paramref name="trainable"/>, with its decay groups; one parameter group per unit
+    /// (<see cref="LayerRates"/>) when the profile decays rates by layer or <paramref name="byUnit"/> (a freeze schedule
+    /// moves units in and out of it).</summary>
+    public static FlatAdamW CreateOptimizer(TokenClassifier model, IReadOnlyList<Parameter> trainable, TrainingProfile profile, bool byUnit = false)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        return new FlatAdamW(trainable, profile.LearningRate, profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay,
-            DecayExempt(model, trainable, profile.WeightDecayExclude));
+        var exempt = DecayExempt(model, trainable, profile.WeightDecayExclude);
+        return byUnit || profile.LayerDecay != 1.0
+            ? FlatAdamW.ForGroups(LayerRates.Groups(model, trainable, profile.LayerDecay), profile.LearningRate, profile.Beta1, profile.Beta2,
+                profile.Epsilon, profile.WeightDecay, exempt)
+            : new FlatAdamW(trainable, profile.LearningRate, profile.Beta1, profile.Beta2, profile.Epsilon, profile.WeightDecay, exempt);
     }
 
     /// <summary>

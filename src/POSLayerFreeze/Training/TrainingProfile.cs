@@ -41,6 +41,9 @@ public sealed record TrainingProfile
     public double WarmupRatio { get; init; }
     /// <summary>Linear warm-up steps; when positive it wins over <see cref="WarmupRatio"/> (Hugging Face's rule).</summary>
     public int WarmupSteps { get; init; }
+    /// <summary>Layer-wise learning-rate decay ξ in (0, 1] (<see cref="LayerRates"/>: the head at the base rate, each unit
+    /// below it ξ times the rate of the one above); 1: one rate for every parameter, as before the field existed.</summary>
+    public double LayerDecay { get; init; } = 1.0;
     /// <summary>How the windows of an epoch form steps (Hugging Face's default: a random permutation).</summary>
     public BatchOrder BatchOrder { get; init; } = BatchOrder.Random;
     /// <summary>Longest window in tokens ([CLS]/[SEP] included); longer sentences are split into several windows.
@@ -115,12 +118,13 @@ public sealed record TrainingProfile
     };
 
     /// <summary>The profile as saved in results and hashed into the inputs. <c>eval_each_epoch</c>,
-    /// <c>logging_steps</c> and <c>precision</c> appear only when they differ from what every run did before they
-    /// existed (off, 50, fp32), so
-    /// those runs keep their inputs hash; <see cref="ProfileFile.ToFileJson"/> always shows them.</summary>
+    /// <c>logging_steps</c>, <c>precision</c> and <c>layer_decay</c> appear only when they differ from what every run did
+    /// before they existed (off, 50, fp32, 1), so those runs keep their inputs hash; <see cref="ProfileFile.ToFileJson"/>
+    /// always shows the first two.</summary>
     public JsonObject ToJson()
     {
         var json = Fields();
+        if (LayerDecay != 1.0) json["layer_decay"] = LayerDecay;
         if (EvalEachEpoch) json["eval_each_epoch"] = true;
         if (LoggingSteps != DefaultLoggingSteps) json["logging_steps"] = LoggingSteps;
         if (Precision != Precision.Fp32) json["precision"] = PrecisionName(Precision);

@@ -23,7 +23,7 @@ public sealed class FreezePlanContractTests : TinyTorchFixture
         Assert.That(Error("clpf-1+emb+1"), Is.EqualTo("Freeze plan 'clpf-1+emb+1': layer 1 listed twice."));
         Assert.That(Error("clpf-emb+emb"), Is.EqualTo("Freeze plan 'clpf-emb+emb': 'emb' listed twice."));
         Assert.That(Error("freeze-all", 4), Is.EqualTo(
-            "Unknown freeze plan 'freeze-all': expected baseline, slpf-K, clpf-A+B+… (layers 0..3 or emb), all, random-init or drop-top-K."));
+            "Unknown freeze plan 'freeze-all': expected baseline, slpf-K, clpf-A+B+… (layers 0..3 or emb), all, gradual-N{s|e}, freezeout-T, llrd-ξ, random-init or drop-top-K."));
         Assert.That(Assert.Throws<ArgumentNullException>(() => FreezePlan.Parse(null!, 6))!.ParamName, Is.EqualTo("name"));
         Assert.Throws<ArgumentOutOfRangeException>(() => FreezePlan.Parse("baseline", 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => FreezePlan.Parse("baseline", -1));
@@ -50,11 +50,27 @@ public sealed class FreezePlanContractTests : TinyTorchFixture
     [Test]
     public void SuitesAreNamedAndRefuseUnknownOnesByName()
     {
-        Assert.That(Suites.Names, Is.EqualTo(new[] { "baseline", "slpf", "clpf", "study" }));
+        Assert.That(Suites.Names, Is.EqualTo(new[] { "baseline", "slpf", "clpf", "study", "methods" }));
         Assert.That(Suites.Expand(" Study ", 2).Select(p => p.Name), Is.EqualTo(new[] { "baseline", "slpf-0", "slpf-1", "clpf-0+1", "all" }));
         Assert.That(Suites.Expand("CLPF", 3).Select(p => p.Name), Is.EqualTo(new[] { "clpf-0+1", "clpf-0+1+2", "all" }));
         Assert.That(Assert.Throws<FormatException>(() => Suites.Expand("everything", 6))!.Message,
-            Is.EqualTo("Unknown suite 'everything': expected one of baseline, slpf, clpf, study."));
+            Is.EqualTo("Unknown suite 'everything': expected one of baseline, slpf, clpf, study, methods."));
+    }
+
+    [Test]
+    public void TheMethodsSuiteHoldsTheBaselineTwoSchedulesLayerDecayAndBothControls()
+    {
+        Assert.That(Suites.Expand("methods", 6).Select(p => p.Name),
+            Is.EqualTo(new[] { "baseline", "gradual-4s", "freezeout-0.5", "llrd-0.8", "random-init", "drop-top-2" }));
+        var plans = Suites.Expand("methods", 6);
+        Assert.That(plans[1].Schedule, Is.Not.Null, "gradual-4s changes during the run");
+        Assert.That(plans[2].Schedule, Is.Not.Null, "freezeout-0.5 changes during the run");
+        Assert.That(plans[3].LayerDecay, Is.EqualTo(0.8));
+        Assert.That(plans[4].Control, Is.Not.Null);
+        Assert.That(plans[5].Control, Is.Not.Null);
+        // A two-layer model keeps one layer; a one-layer model has no top layer to drop.
+        Assert.That(Suites.Expand("methods", 2).Select(p => p.Name).Last(), Is.EqualTo("drop-top-1"));
+        Assert.That(Suites.Expand("methods", 1).Select(p => p.Name).Last(), Is.EqualTo("random-init"));
     }
 
     [Test]

@@ -38,7 +38,7 @@ public class ProfileFileContractTests
     private static string AllFields =>
         "name, version, train_sentences, epochs, batch_size, batch_order, learning_rate, betas, eps, weight_decay, " +
         "weight_decay_exclude, schedule, warmup_ratio, warmup_steps, max_grad_norm, max_length, eval_batch_size, " +
-        "eval_each_epoch, logging_steps, precision, default_seeds";
+        "eval_each_epoch, logging_steps, precision, layer_decay, default_seeds";
 
     [TestCase("name", "\"\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"\"")]
     [TestCase("name", "\"my run\"", "field 'name' must be a non-empty name without spaces, slashes or control characters (results go to runs/<name>), found \"my run\"")]
