@@ -29,7 +29,7 @@ public sealed record ModelSource(string Name, string Directory, EncoderConfig Co
     /// <summary>WordPiece's do_lower_case; false for the other kinds (they never lowercase).</summary>
     public bool Lowercase => Tokenizer?.DoLowerCase ?? false;
 
-    /// <summary>Hugging Face model_type: <c>distilbert</c> or <c>bert</c> (see <see cref="EncoderFamilies"/>).</summary>
+    /// <summary>Hugging Face model_type: <c>distilbert</c>, <c>bert</c>, <c>roberta</c> or <c>xlm-roberta</c> (see <see cref="EncoderFamilies"/>).</summary>
     public string Family => Config.ModelType;
 }
 
@@ -75,14 +75,14 @@ public static class ModelCatalog
     {
         var configPath = Path.Combine(directory, "config.json");
         var weightsPath = CheckpointFile.Find(directory);
-        var weights = (string.Join(" or ", CheckpointFile.Names), weightsPath is not null);
+        var weightsMissing = weightsPath is null ? [string.Join(" or ", CheckpointFile.Names)] : Array.Empty<string>();
         if (!File.Exists(configPath))
-            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", new[] { ("config.json", false), weights }.Where(f => !f.Item2).Select(f => f.Item1))}");
+            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", weightsMissing.Prepend("config.json"))}");
         // The family (config.json's model_type) decides which tokenizer files the folder must hold.
         var config = EncoderConfig.FromFile(configPath);
         var kind = config.Family.Tokenizer;
         var tokenizerMissing = TokenizerFiles.Required(kind).Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
-        var missing = (weights.Item2 ? [] : new[] { weights.Item1 }).Concat(tokenizerMissing).ToList();
+        var missing = weightsMissing.Concat(tokenizerMissing).ToList();
         if (missing.Count > 0)
         {
             var why = tokenizerMissing.Count > 0 ? $" (a {config.ModelType} model's tokenizer reads {string.Join(" + ", TokenizerFiles.Required(kind))})" : "";
