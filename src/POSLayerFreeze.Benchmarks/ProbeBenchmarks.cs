@@ -46,7 +46,7 @@ public class ProbeBenchmarks
         _rssBefore = BenchEnvironment.Rss()?.Current ?? 0;
         var source = ModelCatalog.Resolve(Environment.GetEnvironmentVariable("POSLF_BENCH_MINILM_DIR") is { Length: > 0 } d ? d : ModelCatalog.DefaultModel);
         _model = ModelCatalog.CreateClassifier(source, Upos.Count);
-        var tokenizer = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+        var tokenizer = WordTokenizers.For(source);
         _padId = tokenizer.PadId;
         var sentences = ConlluReader.Read(DatasetLocator.Locate("train", TaggingBenchmarks.DataDir())).Take(Sentences).ToArray();
         _windows = sentences.Select(s => tokenizer.Windows(s.Forms(), s.UposIds(), ProbeProfile.Default.MaxLength)).ToArray();

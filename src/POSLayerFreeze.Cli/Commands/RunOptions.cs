@@ -17,7 +17,7 @@ internal sealed class RunOptions(Option<string?> dataDir)
     public Option<string?> Configs { get; } = new("--configs") { Description = "Comma-separated freeze plans instead of a suite, e.g. baseline,slpf-1,clpf-0+1+2,all" };
     public ProfileOptions Profile { get; } = new();
     public Option<string?> Seeds { get; } = new("--seeds") { Description = "Comma-separated seeds (default: the profile's: 42 for smoke, 42,43,44 for full)" };
-    public Option<string> Model { get; } = new("--model") { Description = "minilm (embedded default), a Hugging Face model directory, or a Hub id (distilbert-base-uncased, ORG/NAME, ORG/NAME@REVISION) fetched into the Hugging Face cache", DefaultValueFactory = _ => "minilm" };
+    public Option<string> Model { get; } = new("--model") { Description = "minilm (embedded default) or arctic-xs (embedded), a Hugging Face model folder (BERT, DistilBERT, RoBERTa, XLM-R: config.json, model.safetensors or pytorch_model.bin, and vocab.txt, vocab.json + merges.txt or tokenizer.json), or a Hub id (distilbert-base-uncased, roberta-base, ORG/NAME, ORG/NAME@REVISION) fetched into the Hugging Face cache", DefaultValueFactory = _ => "minilm" };
     public Option<string> Device { get; } = new("--device") { Description = "cpu | cuda | cuda:N", DefaultValueFactory = _ => "cpu" };
     public Option<string?> OutDir { get; } = new("--out") { Description = "Results folder (default: runs/<profile>)" };
     public Option<string?> Shard { get; } = new("--shard") { Description = "i/n: run only shard i of n (deterministic split of configs × seeds); slurm: this Slurm array task's shard" };
@@ -25,7 +25,7 @@ internal sealed class RunOptions(Option<string?> dataDir)
     public Option<bool> Tf32 { get; } = new("--tf32") { Description = "Allow TF32 matmuls on CUDA (faster, recorded in results; off by default)" };
     public Option<bool> CachedPrefix { get; } = new("--cached-prefix") { Description = "Opt-in, changes the protocol: when the embeddings and layers 0..k are frozen, compute their output once per sentence (no dropout there) and train only the rest; recorded in metrics.json and the inputs hash" };
     public Option<string?> Treebank { get; } = new("--treebank") { Description = "Any Universal Dependencies treebank folder holding exactly one *-ud-train.conllu[.gz], *-ud-dev… and *-ud-test… (else $POSLF_TREEBANK; --data-dir is for UD English EWT)" };
-    public Option<bool> SaveModel { get; } = new("--save-model") { Description = "Keep each run's fine-tuned tagger as a Hugging Face folder <run>/model (config.json, model.safetensors, vocab.txt, tokenizer_config.json; about 90 MB for minilm), listed with checksums in metrics.json; for poslf tag" };
+    public Option<bool> SaveModel { get; } = new("--save-model") { Description = "Keep each run's fine-tuned tagger as a Hugging Face folder <run>/model (config.json, model.safetensors, tokenizer_config.json and the tokenizer's files: vocab.txt, vocab.json + merges.txt or tokenizer.json; about 90 MB for minilm), listed with checksums in metrics.json; for poslf tag" };
     public Option<bool> NoSummary { get; } = new("--no-summary") { Description = "Do not write summary.json/summary.md/result.png (shards)" };
     public Option<bool> Wait { get; } = new("--wait") { Description = "If another poslf is writing to --out, wait for it to finish instead of failing" };
 
@@ -43,7 +43,7 @@ internal sealed class RunOptions(Option<string?> dataDir)
         {
             Profile = profile,
             OutDir = parse.GetValue(OutDir) is { } outText ? RunCommands.NotEmpty(outText, "--out", "a results folder") : Path.Combine("runs", profile.Name),
-            Model = RunCommands.NotEmpty(parse.GetValue(Model), "--model", "a model (minilm or a Hugging Face model folder)"),
+            Model = RunCommands.NotEmpty(parse.GetValue(Model), "--model", "a model (minilm, arctic-xs, a Hugging Face model folder or a Hub id)"),
             Device = device,
             Configs = configs?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             Suite = parse.GetValue(Suite),

@@ -129,7 +129,7 @@ public static class LayerStudy
     {
         var layers = Enumerable.Range(0, source.Config.NumLayers + 1).ToArray();
         using var model = ModelCatalog.CreateClassifier(source, Upos.Tags.Count, device);
-        var tokenizer = Tokenization.WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+        var tokenizer = Tokenization.WordTokenizers.For(source);
         var maxLength = Math.Min(profile.MaxLength, source.Config.MaxPositions);
         LayerFeatures Features(IReadOnlyList<ConlluSentence> sentences) => LayerFeatures.Extract(model,
             sentences.Select(s => tokenizer.Windows(s.Forms(), s.UposIds(), maxLength)).ToArray(), sentences.Select(s => s.Words.Count).ToArray(),

@@ -119,7 +119,7 @@ public static class RunExecutor
             Profile = spec.Profile.ToJson(),
             Model = spec.Model,
             Treebank = data.TreebankRecord(),
-            Tokenizer = data.Model.Tokenizer.ToJson(),
+            Tokenizer = TokenizerFiles.Record(data.Model),
             ModelConfig = model.Config.ToJsonObject(),
             Device = spec.Device,
             Tf32 = spec.Tf32,

@@ -87,13 +87,21 @@ public static class Sweep
     /// (tokenizer_config.json) are appended, since they change the ids.</summary>
     public static string ModelIdentity(ModelSource model)
     {
-        var identity = $"{model.Name}@sha256:{FileFingerprint.Sha256(model.WeightsPath)[..16]}+vocab:{FileFingerprint.Sha256(model.VocabPath)[..16]}+config:{FileFingerprint.Sha256(model.ConfigPath)[..16]}";
+        var identity = $"{model.Name}@sha256:{FileFingerprint.Sha256(model.WeightsPath)[..16]}+{TokenizerIdentity(model)}+config:{FileFingerprint.Sha256(model.ConfigPath)[..16]}";
         // A Hub model adds its repository, commit and every file's full sha256 (folders and minilm keep their identity).
         if (model.Hub is { } hub) identity += "+" + hub.Identity;
-        if (model.Tokenizer.IsDefault) return identity;
+        if (model.Tokenizer is null || model.Tokenizer.IsDefault) return identity;
         var settings = System.Text.Encoding.UTF8.GetBytes(Invariant.ToJson(model.Tokenizer.ToJson()));
         return $"{identity}+tokenizer:{Convert.ToHexStringLower(SHA256.HashData(settings))[..16]}";
     }
+
+    /// <summary>
+    /// WordPiece: <c>vocab:HASH</c> of vocab.txt, as every existing identity has it. Other kinds: the kind and each
+    /// file that decides the ids (vocab.json + merges.txt, tokenizer.json, tokenizer_config.json), <c>FILE:HASH</c>.
+    /// </summary>
+    private static string TokenizerIdentity(ModelSource model) => model.Kind == TokenizerKind.WordPiece
+        ? $"vocab:{FileFingerprint.Sha256(model.VocabPath)[..16]}"
+        : $"tokenizer:{model.Kind}:" + string.Join(",", model.TokenizerFiles.Select(f => $"{Path.GetFileName(f)}={FileFingerprint.Sha256(f)[..16]}"));
 
     private static string NormalizeDevice(string device) => string.IsNullOrWhiteSpace(device) ? "cpu" : device.Trim().ToLowerInvariant();
 }

@@ -8,19 +8,28 @@ namespace POSLayerFreeze.Models;
 
 /// <summary>
 /// A resolved pretrained encoder: a Hugging Face directory (config.json + model.safetensors or pytorch_model.bin +
-/// vocab.txt) and its tokenizer's settings (tokenizer_config.json). <see cref="Name"/> is an embedded encoder's name
+/// the tokenizer files of its family's kind, <see cref="Models.TokenizerFiles"/>) and, for WordPiece, its tokenizer's
+/// settings (tokenizer_config.json; null for the other kinds, which read their own). <see cref="VocabPath"/> is
+/// vocab.txt, vocab.json or tokenizer.json. <see cref="Name"/> is an embedded encoder's name
 /// (<c>minilm</c>, <c>arctic-xs</c>), the directory's name or, for a
 /// Hub model, <c>REPO@COMMIT</c>.
 /// </summary>
 public sealed record ModelSource(string Name, string Directory, EncoderConfig Config, string ConfigPath, string WeightsPath,
-    string VocabPath, Tokenization.BertTokenizerSettings Tokenizer)
+    string VocabPath, Tokenization.BertTokenizerSettings? Tokenizer)
 {
+    /// <summary>Every file whose bytes decide the ids (<see cref="Models.TokenizerFiles.Hashed"/>); just vocab.txt for WordPiece.</summary>
+    public IReadOnlyList<string> TokenizerFiles { get; init; } = [VocabPath];
+
+    /// <summary>How this model's text becomes ids: its family's kind.</summary>
+    public TokenizerKind Kind => Config.Family.Tokenizer;
+
     /// <summary>The repository, commit and file hashes of a model resolved from a Hub id; null for embedded encoders and folders.</summary>
     public Hub.HubSnapshot? Hub { get; init; }
 
-    public bool Lowercase => Tokenizer.DoLowerCase;
+    /// <summary>WordPiece's do_lower_case; false for the other kinds (they never lowercase).</summary>
+    public bool Lowercase => Tokenizer?.DoLowerCase ?? false;
 
-    /// <summary>Hugging Face model_type: <c>distilbert</c> or <c>bert</c> (see <see cref="EncoderFamilies"/>).</summary>
+    /// <summary>Hugging Face model_type: <c>distilbert</c>, <c>bert</c>, <c>roberta</c> or <c>xlm-roberta</c> (see <see cref="EncoderFamilies"/>).</summary>
     public string Family => Config.ModelType;
 }
 
@@ -56,7 +65,7 @@ public static class ModelCatalog
                 return FromDirectory(folder, snapshot.Name) with { Hub = snapshot };
             }
             throw new DirectoryNotFoundException(
-                $"--model '{spec}': not an embedded model ({string.Join(", ", EmbeddedEncoders.All.Select(e => e.Name))}), not a directory and not a Hub id such as distilbert-base-uncased or ORG/NAME@REVISION (expected a Hugging Face folder with config.json, model.safetensors or pytorch_model.bin, vocab.txt)");
+                $"--model '{spec}': not an embedded model ({string.Join(", ", EmbeddedEncoders.All.Select(e => e.Name))}), not a directory and not a Hub id such as distilbert-base-uncased or ORG/NAME@REVISION (expected a Hugging Face folder with config.json, model.safetensors or pytorch_model.bin, and vocab.txt, vocab.json + merges.txt or tokenizer.json)");
         }
         var name = Path.GetFileName(directory.TrimEnd(Path.DirectorySeparatorChar));
         return FromDirectory(directory, name);
@@ -66,20 +75,30 @@ public static class ModelCatalog
     {
         var configPath = Path.Combine(directory, "config.json");
         var weightsPath = CheckpointFile.Find(directory);
-        var vocabPath = Path.Combine(directory, "vocab.txt");
-        var missing = new (string Name, bool Present)[]
-            {
-                ("config.json", File.Exists(configPath)),
-                (string.Join(" or ", CheckpointFile.Names), weightsPath is not null),
-                ("vocab.txt", File.Exists(vocabPath)),
-            }.Where(f => !f.Present).Select(f => f.Name).ToList();
+        var weightsMissing = weightsPath is null ? [string.Join(" or ", CheckpointFile.Names)] : Array.Empty<string>();
+        if (!File.Exists(configPath))
+            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", weightsMissing.Prepend("config.json"))}");
+        // The family (config.json's model_type) decides which tokenizer files the folder must hold.
+        var config = EncoderConfig.FromFile(configPath);
+        var kind = config.Family.Tokenizer;
+        var tokenizerMissing = TokenizerFiles.Required(kind).Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
+        var missing = weightsMissing.Concat(tokenizerMissing).ToList();
         if (missing.Count > 0)
         {
-            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}");
+            var why = tokenizerMissing.Count > 0 ? $" (a {config.ModelType} model's tokenizer reads {string.Join(" + ", TokenizerFiles.Required(kind))})" : "";
+            throw new FileNotFoundException($"{directory}: missing {string.Join(", ", missing)}{why}");
         }
-        var config = EncoderConfig.FromFile(configPath);
         // Checked when the model is named, before anything is allocated or trained (see CheckConfig, CheckVocabulary).
         CheckpointLoader.CheckConfig(config, CheckpointFile.ReadHeader(weightsPath!), configPath, weightsPath!);
+        var vocabPath = Path.Combine(directory, TokenizerFiles.Required(kind)[0]);
+        if (kind != TokenizerKind.WordPiece)
+        {
+            TokenizerFiles.CheckIds(kind, directory, config.VocabSize, configPath);
+            return new ModelSource(name, directory, config, configPath, weightsPath!, vocabPath, Tokenizer: null)
+            {
+                TokenizerFiles = TokenizerFiles.Hashed(kind, directory),
+            };
+        }
         // Without tokenizer_config.json, Hugging Face's BertTokenizer defaults apply (uncased: lowercase, strip accents),
         // whatever the folder is called.
         var tokenizerConfig = Path.Combine(directory, "tokenizer_config.json");

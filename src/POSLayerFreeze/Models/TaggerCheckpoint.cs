@@ -19,7 +19,8 @@ public sealed record LoadedTagger(TokenClassifier Model, WordTokenizer Tokenizer
 /// A fine-tuned tagger as a Hugging Face folder that <c>AutoModelForTokenClassification.from_pretrained</c> and our
 /// own loader both read: <c>config.json</c> (the encoder's config.json as it was, plus <c>architectures</c>,
 /// <c>id2label</c>, <c>label2id</c>), <c>model.safetensors</c> (every parameter under its Hugging Face name, F32),
-/// <c>vocab.txt</c> (the encoder's, byte for byte) and <c>tokenizer_config.json</c> (<c>do_lower_case</c>, and
+/// the tokenizer files of the encoder's kind (<c>vocab.txt</c>; <c>vocab.json</c> + <c>merges.txt</c>; <c>tokenizer.json</c>;
+/// byte for byte) and <c>tokenizer_config.json</c> (<c>do_lower_case</c> or the encoder's own, and
 /// <c>model_max_length</c> = the window length the run used, so tagging splits sentences exactly as evaluation did).
 /// </summary>
 public static class TaggerCheckpoint
@@ -51,11 +52,14 @@ public static class TaggerCheckpoint
         AtomicFile.WriteAllText(Path.Combine(directory, ConfigFile), Invariant.ToJson(config) + "\n");
 
         // The encoder's tokenizer settings as Hugging Face names them, plus the class and the run's window.
-        var tokenizerConfig = source.Tokenizer.ToJson();
+        var tokenizerConfig = source.Tokenizer?.ToJson() ?? SourceTokenizerConfig(source);
         tokenizerConfig["tokenizer_class"] = model.Config.Family.TokenizerClass;
         tokenizerConfig["model_max_length"] = maxLength;
         AtomicFile.WriteAllText(Path.Combine(directory, TokenizerConfigFile), Invariant.ToJson(tokenizerConfig) + "\n");
-        AtomicFile.WriteAllBytes(Path.Combine(directory, VocabFile), File.ReadAllBytes(source.VocabPath));
+        // The kind's files byte for byte (vocab.txt; vocab.json + merges.txt; tokenizer.json), so tagging tokenizes as training did.
+        var tokenizerFiles = TokenizerFiles.Required(source.Kind);
+        foreach (var file in tokenizerFiles)
+            AtomicFile.WriteAllBytes(Path.Combine(directory, file), File.ReadAllBytes(Path.Combine(source.Directory, file)));
 
         var tensors = model.named_parameters().Select(p =>
         {
@@ -64,9 +68,27 @@ public static class TaggerCheckpoint
         }).ToArray();
         Safetensors.Write(Path.Combine(directory, WeightsFile), tensors, new Dictionary<string, string> { ["format"] = "pt" });
 
-        return new[] { ConfigFile, TokenizerConfigFile, VocabFile, WeightsFile }
+        return new[] { ConfigFile, TokenizerConfigFile, WeightsFile }.Concat(tokenizerFiles)
             .Order(StringComparer.Ordinal)
             .ToDictionary(f => f, f => Sha256(Path.Combine(directory, f)), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// A byte-level BPE or Unigram encoder's own tokenizer_config.json (its special tokens, add_prefix_space), or an
+    /// empty object when it has none (the kinds' defaults apply).
+    /// </summary>
+    private static JsonObject SourceTokenizerConfig(ModelSource source)
+    {
+        var path = Path.Combine(source.Directory, TokenizerConfigFile);
+        if (!File.Exists(path)) return [];
+        try
+        {
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: not a JSON object");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not valid JSON ({e.Message})", e);
+        }
     }
 
     /// <summary>

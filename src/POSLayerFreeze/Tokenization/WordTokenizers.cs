@@ -11,8 +11,8 @@ public static class WordTokenizers
         ArgumentNullException.ThrowIfNull(source);
         var family = EncoderFamilies.Find(source.Family)
             ?? throw new InvalidDataException($"{source.ConfigPath}: model_type '{source.Family}' has no encoder family");
-        return family.Tokenizer == TokenizerKind.WordPiece
-            ? WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer)
+        return family.Tokenizer == TokenizerKind.WordPiece && source.Tokenizer is { } settings
+            ? WordPieceAligner.FromVocab(source.VocabPath, settings)
             : FromFolder(family.Tokenizer, source.Directory);
     }
 

@@ -17,7 +17,7 @@ public class LayerProbesTests
     {
         var source = TinyWorld.Model;
         using var model = ModelCatalog.CreateClassifier(source, Upos.Count);
-        var tokenizer = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+        var tokenizer = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer!);
         string[][] sentences =
         [
             ["The", "unbelievably", "long", "sentence", "goes", "on", "and", "on", "without", "stopping", "anywhere", "."],

@@ -103,7 +103,7 @@ public class HeaderBoundsTests
         File.WriteAllLines(vocab, lines);
 
         var source = ModelCatalog.Resolve(dir);
-        var aligner = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
+        var aligner = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer!);
         Assert.That(aligner.EncodeWord(repeated), Is.EqualTo(new[] { last }));
         var output = Path.Combine(TinyWorld.TempDir("vocab-duplicate-out"), "dev.jsonl");
         var run = Poslf.Run("tokenize", "--split", "dev", "--data-dir", TinyWorld.DataDir, "--vocab", vocab, "--out", output);
@@ -117,8 +117,8 @@ public class HeaderBoundsTests
         var vocab = Path.Combine(dir, "vocab.txt");
         File.WriteAllText(vocab, string.Join("\r\n", File.ReadAllLines(vocab)) + "\r\n");
         var source = ModelCatalog.Resolve(dir);
-        var crlf = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer);
-        var lf = WordPieceAligner.FromVocab(TinyWorld.Model.VocabPath, TinyWorld.Model.Tokenizer);
+        var crlf = WordPieceAligner.FromVocab(source.VocabPath, source.Tokenizer!);
+        var lf = WordPieceAligner.FromVocab(TinyWorld.Model.VocabPath, TinyWorld.Model.Tokenizer!);
         string[] words = ["The", "[UNK]", "walked", "xyzzy", "."];
         Assert.That(crlf.Encode(words).InputIds, Is.EqualTo(lf.Encode(words).InputIds));
         Assert.That((crlf.UnkId, crlf.PadId), Is.EqualTo((lf.UnkId, lf.PadId)));

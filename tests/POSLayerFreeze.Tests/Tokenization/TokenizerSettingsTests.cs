@@ -186,7 +186,7 @@ public class TokenizerSettingsTests
             File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "tiny-bert", file), Path.Combine(folder, file));
         // A vocabulary that fits the tiny model's 128 embeddings (a longer one is refused when the folder is resolved).
         File.WriteAllLines(Path.Combine(folder, "vocab.txt"), POSLayerFreeze.Tests.Experiments.TinyWorld.Vocabulary());
-        Assert.That(ModelCatalog.Resolve(folder).Tokenizer.IsDefault, Is.True);
+        Assert.That(ModelCatalog.Resolve(folder).Tokenizer!.IsDefault, Is.True);
         File.WriteAllText(Path.Combine(folder, "tokenizer_config.json"), """{"do_lower_case": false}""");
         Assert.That(ModelCatalog.Resolve(folder).Lowercase, Is.False);
     }

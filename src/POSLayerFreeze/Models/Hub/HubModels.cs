@@ -33,9 +33,11 @@ public static class HubModels
     {
         string? commit = null;
         var (preferred, fallback) = (HubSnapshot.WeightsFiles[0], HubSnapshot.WeightsFiles[1]);
-        var files = HubSnapshot.RequiredFiles.Append(preferred).Append(fallback).Append(HubSnapshot.OptionalFile);
-        foreach (var file in files)
+        // config.json first: the tokenizer files to fetch depend on its model_type (read once it is in the snapshot).
+        var files = new List<string> { HubSnapshot.ConfigFile };
+        for (int next = 0; next < files.Count; next++)
         {
+            var file = files[next];
             if (file == fallback && commit is not null && cache.HasFile(commit, preferred)) continue;
             // Every file after the first is asked for at the commit the first resolved to, so a branch that moves
             // meanwhile cannot mix two commits in one snapshot.
@@ -58,13 +60,15 @@ public static class HubModels
             commit ??= metadata.Commit;
             if (!File.Exists(cache.BlobPath(metadata.Etag))) client.Download(id, file, metadata, cache.BlobPath(metadata.Etag));
             if (!cache.HasFile(commit, file)) cache.Link(commit, file, metadata.Etag);
+            if (file == HubSnapshot.ConfigFile)
+                files.AddRange(HubSnapshot.RequiredFiles(cache.SnapshotFolder(commit)).Skip(1).Append(preferred).Append(fallback).Append(HubSnapshot.OptionalFile));
         }
         var folder = cache.SnapshotFolder(commit!);
         return (folder, HubSnapshot.Read(id, commit!, folder));
     }
 
     private static bool Complete(HubCache cache, string commit) =>
-        HubSnapshot.RequiredFiles.All(f => cache.HasFile(commit, f)) && HubSnapshot.WeightsFiles.Any(f => cache.HasFile(commit, f));
+        HubSnapshot.RequiredFiles(cache.SnapshotFolder(commit)).All(f => cache.HasFile(commit, f)) && HubSnapshot.WeightsFiles.Any(f => cache.HasFile(commit, f));
 
     private static (string Folder, HubSnapshot Snapshot) FromCache(HubModelId id, HubCache cache, HubSettings settings, string? reason)
     {
@@ -73,7 +77,7 @@ public static class HubModels
         var commit = cache.CommitOf(id);
         if (commit is null)
             throw new HubException($"{id}: not in the Hugging Face cache {settings.CacheDirectory} and {why}: {todo}, or set HF_HUB_CACHE to a cache that has it");
-        var missing = HubSnapshot.RequiredFiles.Where(f => !cache.HasFile(commit, f))
+        var missing = HubSnapshot.RequiredFiles(cache.SnapshotFolder(commit)).Where(f => !cache.HasFile(commit, f))
             .Concat(HubSnapshot.WeightsFiles.Any(f => cache.HasFile(commit, f)) ? [] : [string.Join(" or ", HubSnapshot.WeightsFiles)]).ToArray();
         if (missing.Length > 0)
             throw new HubException($"{id}: the cached snapshot {cache.SnapshotFolder(commit)} lacks {string.Join(", ", missing)} and {why}: {todo}");

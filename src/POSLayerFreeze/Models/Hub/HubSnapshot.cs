@@ -12,8 +12,19 @@ public sealed record HubFile(string Name, string Sha256);
 /// </summary>
 public sealed record HubSnapshot(string Repo, string Revision, string Commit, IReadOnlyList<HubFile> Files)
 {
-    /// <summary>The files the harness reads from a Hub model besides its weights; tokenizer_config.json may be absent (BERT defaults apply).</summary>
-    public static IReadOnlyList<string> RequiredFiles { get; } = ["config.json", "vocab.txt"];
+    /// <summary>Fetched first: its model_type decides which tokenizer files the rest of the snapshot needs.</summary>
+    public const string ConfigFile = "config.json";
+
+    /// <summary>
+    /// The files the harness reads from a Hub model besides its weights, once <paramref name="folder"/> holds
+    /// config.json: it and the tokenizer files of its family's kind (vocab.txt; vocab.json + merges.txt;
+    /// tokenizer.json). Without config.json, just config.json. tokenizer_config.json may be absent (defaults apply).
+    /// </summary>
+    public static IReadOnlyList<string> RequiredFiles(string folder)
+    {
+        var config = Path.Combine(folder, ConfigFile);
+        return File.Exists(config) ? [ConfigFile, .. TokenizerFiles.Required(TokenizerFiles.KindOf(config))] : [ConfigFile];
+    }
 
     /// <summary>The weights, one of which must be present: model.safetensors when the repository has it, else pytorch_model.bin.</summary>
     public static IReadOnlyList<string> WeightsFiles => CheckpointFile.Names;
@@ -39,7 +50,7 @@ public sealed record HubSnapshot(string Repo, string Revision, string Commit, IR
     {
         ArgumentNullException.ThrowIfNull(id);
         var weights = CheckpointFile.Find(folder) is { } path ? [Path.GetFileName(path)] : Array.Empty<string>();
-        var files = RequiredFiles.Concat(weights).Append(OptionalFile).Order(StringComparer.Ordinal)
+        var files = RequiredFiles(folder).Concat(weights).Append(OptionalFile).Order(StringComparer.Ordinal)
             .Where(f => File.Exists(Path.Combine(folder, f)))
             .Select(f => new HubFile(f, FileFingerprint.Sha256(Path.Combine(folder, f)))).ToArray();
         return new HubSnapshot(id.Repo, id.Revision, commit, files);
