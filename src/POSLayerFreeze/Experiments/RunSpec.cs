@@ -32,7 +32,7 @@ public sealed record RunSpec(string Config, long Seed, TrainingProfile Profile, 
     /// a test fails, naming the files, when they change while the revision does not. Bumping the revision means
     /// recording the new hash here (the failing test prints it).
     /// </summary>
-    public const string ProtocolSourceHash = "1048a1c13dba8e07";
+    public const string ProtocolSourceHash = "741a253ac0e9c76a";
 
     /// <summary>How each step's batch runs, as recorded in the inputs and metrics.</summary>
     public string MicroBatchesName => BucketOverheadTokens is { } overhead
