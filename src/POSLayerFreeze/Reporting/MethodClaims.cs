@@ -14,6 +14,13 @@ public static class MethodClaims
     /// <summary>(b)'s margin: ten accuracy points (accuracies are fractions).</summary>
     public const double PretrainingMargin = 0.10;
 
+    /// <summary>True for a claim this class makes (summary.md heads the claims table differently when there is one).</summary>
+    public static bool IsMethodClaim(Claim claim) =>
+        claim?.Id == PretrainingId || claim?.Id.EndsWith(NoWorseSuffix, StringComparison.Ordinal) == true;
+
+    private const string PretrainingId = "pretraining-worth-10-points";
+    private const string NoWorseSuffix = "-no-worse-than-baseline";
+
     public static IReadOnlyList<Claim> Of(IReadOnlyList<ConfigSummary> configs)
     {
         ArgumentNullException.ThrowIfNull(configs);
@@ -25,7 +32,7 @@ public static class MethodClaims
         if (configs.FirstOrDefault(c => c.Config == "random-init") is { } random)
         {
             var gain = baseline.TestAccuracy.Mean - random.TestAccuracy.Mean;
-            claims.Add(new Claim("pretraining-worth-10-points",
+            claims.Add(new Claim(PretrainingId,
                 "Pretraining is worth more than 10 accuracy points: the baseline's mean test accuracy exceeds random-init's by more than 10 points.",
                 gain > PretrainingMargin, $"baseline − random-init = {Points(gain)}", gain)
             {
@@ -50,7 +57,7 @@ public static class MethodClaims
         var rule = seedAware
             ? "the seed-aware 95% interval of the difference reaches 0 or above"
             : "with one seed per configuration, the 95% sentence-bootstrap interval, which ignores retraining noise, reaches 0 or above";
-        return new Claim($"{gradual.Config}-no-worse-than-baseline",
+        return new Claim(gradual.Config + NoWorseSuffix,
             $"Gradual unfreezing ({gradual.Config}) is no worse than the unfrozen baseline (rule: {rule}).",
             upper >= 0,
             $"{gradual.Config}: Δ = {Points(sentences.Difference)}; {(seedAware ? "seed-aware " + Interval(seeds!) : $"sentences [{Points(sentences.Lower)}, {Points(sentences.Upper)}]")}",

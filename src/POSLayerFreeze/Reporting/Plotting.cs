@@ -16,6 +16,8 @@ public static class Plotting
     public static readonly Color SlpfColor = Color.FromHex("#1f77b4");
     public static readonly Color ClpfColor = Color.FromHex("#d62728");
     public static readonly Color ControlColor = Color.FromHex("#2ca02c");
+    /// <summary>Plans whose frozen set or rates change the training itself: gradual-N, freezeout-T, llrd-ξ.</summary>
+    public static readonly Color MethodColor = Color.FromHex("#9467bd");
 
     /// <summary>Baseline grey, single-layer freezes blue, the controls green, everything else (compound freezes, all) red.</summary>
     internal static Color ColorOf(string config) => Aggregation.KindOf(config) switch
@@ -23,8 +25,12 @@ public static class Plotting
         FreezeKind.Baseline => BaselineColor,
         FreezeKind.SingleLayer => SlpfColor,
         FreezeKind.RandomInit or FreezeKind.DropTop => ControlColor,
+        FreezeKind.Gradual or FreezeKind.FreezeOut or FreezeKind.LayerDecay => MethodColor,
         _ => ClpfColor,
     };
+
+    /// <summary>A schedule (gradual-N, freezeout-T) or layer-wise rates (llrd-ξ).</summary>
+    internal static bool IsMethod(string config) => Aggregation.KindOf(config) is FreezeKind.Gradual or FreezeKind.FreezeOut or FreezeKind.LayerDecay;
 
     internal static bool IsSingleLayer(string config) => Aggregation.KindOf(config) == FreezeKind.SingleLayer;
 

@@ -104,6 +104,8 @@ public static class ResultFigure
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "CLPF / all: layers frozen together", FillColor = ClpfColor });
         if (configs.Any(c => Aggregation.IsControl(c.Config)))
             plot.Legend.ManualItems.Add(new LegendItem { LabelText = "controls: random-init, drop-top-K", FillColor = ControlColor });
+        if (configs.Any(c => IsMethod(c.Config)))
+            plot.Legend.ManualItems.Add(new LegendItem { LabelText = "schedules, layer rates: gradual, freezeout, llrd", FillColor = MethodColor });
         plot.Legend.Alignment = Alignment.LowerLeft;
         plot.Legend.FontSize = 11;
         plot.ShowLegend();

@@ -65,6 +65,7 @@ public static class TradeoffFigure
                 FreezeKind.Baseline => "baseline",
                 FreezeKind.SingleLayer => "SLPF",
                 FreezeKind.RandomInit or FreezeKind.DropTop => "control",
+                FreezeKind.Gradual or FreezeKind.FreezeOut or FreezeKind.LayerDecay => "schedule / layer rates",
                 _ => "CLPF / all",
             };
             if (legendDone.Add(family)) marker.LegendText = family;

@@ -44,4 +44,18 @@ public sealed class MethodClaimsTests
         Assert.That(claim.Holds, Is.EqualTo(holds));
         Assert.That(claim.Statement, Does.Contain("sentence-bootstrap"), "one seed: the rule says it ignores retraining noise");
     }
+
+    [Test]
+    public void Schedules_and_layer_rates_have_their_own_colour_and_the_claims_table_its_own_heading()
+    {
+        Assert.That(Plotting.ColorOf("gradual-4s"), Is.EqualTo(Plotting.MethodColor));
+        Assert.That(Plotting.ColorOf("freezeout-0.5"), Is.EqualTo(Plotting.MethodColor));
+        Assert.That(Plotting.ColorOf("llrd-0.8"), Is.EqualTo(Plotting.MethodColor));
+        Assert.That(Plotting.ColorOf("clpf-0+1"), Is.EqualTo(Plotting.ClpfColor), "CLPF keeps its colour");
+        Assert.That(Plotting.ColorOf("all"), Is.EqualTo(Plotting.ClpfColor));
+        var method = MethodClaims.Of([Summary("baseline", 0.9), Summary("random-init", 0.3)]).Single();
+        Assert.That(MethodClaims.IsMethodClaim(method), Is.True);
+        var seedReadme = Claims.Of([Summary("baseline", 0.9), Summary("all", 0.5, Delta(-0.4, -0.41, -0.39))]).First(c => c.Id == "all-frozen-worst");
+        Assert.That(MethodClaims.IsMethodClaim(seedReadme), Is.False);
+    }
 }
