@@ -2,6 +2,7 @@ using POSLayerFreeze.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static POSLayerFreeze.Tests.Training.Float64Params;
 
 namespace POSLayerFreeze.Tests.Training;
 
@@ -14,17 +15,6 @@ namespace POSLayerFreeze.Tests.Training;
 [TestFixture]
 public sealed class FlatAdamWContractTests
 {
-    private static Parameter Param(params double[] values) => new(tensor(values, ScalarType.Float64));
-
-    private static void SetGrad(Parameter p, params double[] values)
-    {
-        using var noGrad = no_grad();
-        using var source = tensor(values, ScalarType.Float64);
-        p.grad!.copy_(source);
-    }
-
-    private static double[] Values(Tensor t) => t.detach().data<double>().ToArray();
-
     [Test]
     public void RefusesWhatItCannotOptimizeWordForWord()
     {
